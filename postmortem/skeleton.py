@@ -1,0 +1,123 @@
+"""`postmortem new`: a complete, commented record to fill in."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from postmortem.errors import PostmortemError
+from postmortem.model import is_valid_id
+
+SKELETON = """\
+# Incident record, format 1: see `postmortem schema` for every key.
+# Check it with:  postmortem check {path}
+# Replace each TODO; keep values that YAML could misread ("no", 12:30, 0755) in quotes.
+format: 1
+id: {id}
+title: "{title}"
+date: "{date}"                      # the day the incident started
+status: draft                       # draft | review | final
+severity: "TODO: e.g. SEV1"
+authors:
+  - "TODO: your name"
+timezone: UTC                       # IANA zone; times are shown in it
+summary: |
+  TODO: two or three sentences for an executive: what happened, who was hurt, for how long.
+services:
+  - "TODO: affected service"
+tags: []
+
+trigger:
+  time: "{date}T00:00:00"           # without an offset, read in `timezone`
+  # kind: change, deploy, config, operation, capacity, load, software, hardware,
+  #       power, network, dependency, security or unknown
+  kind: unknown
+  description: |
+    TODO: what set the incident off.
+
+cascade:                            # how the failure spread, in order
+  - id: first-failure
+    time: "{date}T00:00:00"
+    component: "TODO: what failed first"
+    description: |
+      TODO: how it failed.
+    caused_by: trigger              # a list of step ids, or `trigger`; default: the step before
+
+contributing_factors:
+  - "TODO: a condition that let the trigger do harm."
+
+impact:
+  start: "{date}T00:00:00"
+  end: "{date}T01:00:00"            # leave out while the impact is ongoing
+  description: |
+    TODO: what users saw.
+  users: "TODO: who was affected, in words or numbers"
+  services:
+    - name: "TODO: affected service"
+      start: "{date}T00:00:00"
+      end: "{date}T01:00:00"
+
+detection:
+  time: "{date}T00:05:00"
+  method: alert                     # alert|monitoring|customer-report|staff-report|external|other
+  description: "TODO: how we found out."
+
+resolution:
+  mitigated: "{date}T00:30:00"
+  resolved: "{date}T01:00:00"
+  description: |
+    TODO: what stopped the impact, and what restored service.
+
+timeline:                           # any order; shown sorted by time
+  - time: "{date}T00:00:00"
+    event: "TODO: what happened at this time."
+
+lessons:                            # at least one entry in one of the three lists
+  went_well:
+    - "TODO: what went well."
+  went_wrong:
+    - "TODO: what went wrong."
+  lucky: []
+
+action_items:
+  - title: "TODO: what will be done"
+    kind: prevent                   # prevent|mitigate|detect|process|other
+    owner: "TODO: team or person"
+    priority: P1                    # P0|P1|P2|P3
+    status: open                    # open|in-progress|done|wont-do
+    due: "{date}"
+
+references: []
+#  - title: Public status page
+#    url: https://status.example.com/incidents/123
+
+related: []                         # ids of related incidents
+"""
+
+
+def write_skeleton(ident: str, folder: Path, *, title: str | None, day: date) -> Path:
+    """Write `folder/<ident>.yaml`, refusing to overwrite an existing file."""
+    if not is_valid_id(ident):
+        raise PostmortemError(
+            f"{ident!r} is not a valid id: use 1-100 lowercase letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit (and not a Windows device name such as 'con')"
+        )
+    path = folder / f"{ident}.yaml"
+    text = SKELETON.format(
+        id=ident,
+        title=(title or f"TODO: one-line title of {ident}")
+        .replace("\\", "\\\\")
+        .replace('"', '\\"'),
+        date=day.isoformat(),
+        path=path.as_posix(),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        # "x": fail rather than overwrite, even if the file appears between check and write.
+        with open(path, "x", encoding="utf-8") as fh:
+            fh.write(text)
+    except FileExistsError:
+        raise PostmortemError(f"{path} already exists; choose another id or edit it") from None
+    except OSError as exc:
+        raise PostmortemError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path

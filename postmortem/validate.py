@@ -1,0 +1,206 @@
+"""Loaded data → (Incident | None, issues). Never raises for bad input."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from postmortem.diagnostics import Issue
+from postmortem.loader import Document, Path
+from postmortem.model import FORMAT_VERSION, Incident, causes, describe, step_key
+
+_CONTAINERS = {"list_type": "a list", "model_type": "a mapping", "dict_type": "a mapping"}
+
+
+def validate(doc: Document, path: str) -> tuple[Incident | None, list[Issue]]:
+    """Check a loaded record against the format; an Incident only when it has no error."""
+    try:
+        incident = Incident.model_validate(doc.data)
+    except ValidationError as exc:
+        issues = [_from_pydantic(doc, path, err) for err in exc.errors(include_url=False)]
+        return None, issues
+    issues = list(cross_check(incident, doc, path))
+    return (None if issues else incident), issues
+
+
+def _field(loc: Path) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else p for p in loc).replace(".[", "[")
+
+
+def _model_at(loc: Path) -> type[BaseModel] | None:
+    """The model class that the mapping at `loc` is validated against."""
+    model: Any = Incident
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        model = _inner_model(info.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    # Unwrap list[X] and X | None down to a model class, if there is one.
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _from_pydantic(doc: Document, path: str, err: Any) -> Issue:
+    loc: Path = tuple(err["loc"])
+    kind = err["type"]
+    value = err.get("input")
+    line, col = doc.position(loc)
+    field = _field(loc)
+    if kind == "missing":
+        key = loc[-1]
+        where = f" in {_field(loc[:-1])}" if loc[:-1] else ""
+        line, col = doc.position(loc[:-1])
+        return Issue(path, line, col, f"missing required key {key!r}{where}", "required", field)
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        line, col = doc.key_positions.get(loc, (line, col))
+        model = _model_at(loc[:-1])
+        known = list(model.model_fields) if model else []
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        where = f" in {_field(loc[:-1])}" if loc[:-1] else ""
+        return Issue(path, line, col, f"unknown key {key!r}{where}{hint}", "unknown-key", field)
+    if kind == "literal_error" and loc == ("format",):
+        message = (
+            f"format {value!r} is not supported: this postmortem reads format {FORMAT_VERSION}"
+        )
+        return Issue(path, line, col, message, "format", field)
+    if kind in _CONTAINERS:
+        message = f"{field}: expected {_CONTAINERS[kind]}, got {describe(value)}"
+        return Issue(path, line, col, _hint(doc, loc, message), "type", field)
+    if kind == "too_short":
+        return Issue(path, line, col, f"{field}: needs at least one entry", "required", field)
+    message = f"{field}: " + (err["ctx"]["message"] if kind in _OUR_RULES else err["msg"])
+    rule = kind if kind in _OUR_RULES else "value"
+    if rule == "type":
+        message = _hint(doc, loc, message)
+    return Issue(path, line, col, message, rule, field)
+
+
+_OUR_RULES = {
+    "type",
+    "empty",
+    "single-line",
+    "id",
+    "time",
+    "date",
+    "url",
+    "timezone",
+    "enum",
+    "lessons-empty",
+}
+
+
+def _hint(doc: Document, loc: Path, message: str) -> str:
+    """Add how YAML 1.1 read a plain scalar, when that reading caused the error."""
+    reading = doc.readings.get(loc)
+    return f"{message} ({reading}: quote the value)" if reading else message
+
+
+def cross_check(incident: Incident, doc: Document, path: str) -> list[Issue]:
+    """Rules that span fields: step references, cycles, windows."""
+    issues: list[Issue] = []
+
+    def add(loc: Path, message: str, rule: str) -> None:
+        issues.append(Issue(path, *doc.position(loc), message, rule, _field(loc)))
+
+    keys: dict[str, int] = {}
+    for i, step in enumerate(incident.cascade):
+        if step.id == "trigger":
+            add(("cascade", i, "id"), "'trigger' names the trigger; choose another step id", "id")
+        elif step.id in keys:
+            add(
+                ("cascade", i, "id"),
+                f"step id {step.id!r} is already used by cascade[{keys[step.id]}]",
+                "duplicate-id",
+            )
+        keys.setdefault(step_key(step, i), i)
+
+    known = ["trigger", *keys]
+    all_causes = causes(incident.cascade)
+    for i, step in enumerate(incident.cascade):
+        if step.caused_by is None:
+            continue
+        for j, cause in enumerate(step.caused_by):
+            if cause in keys or cause == "trigger":
+                continue
+            loc: Path = ("cascade", i, "caused_by", j)
+            if loc not in doc.positions:
+                loc = loc[:-1]
+            close = difflib.get_close_matches(cause, known, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            add(loc, f"caused_by names {cause!r}, which is not a step id{hint}", "unknown-step")
+
+    # With a duplicate or reserved id the graph is ill-defined: report those alone first.
+    cycle = None if issues else _find_cycle(incident, all_causes, keys)
+    if cycle is not None:
+        first = keys[cycle[0]]
+        add(
+            ("cascade", first, "caused_by"),
+            "caused_by forms a cycle: " + " → ".join(cycle),
+            "cycle",
+        )
+
+    impact = incident.impact
+    if impact.end is not None and impact.end < impact.start:
+        add(("impact", "end"), "impact.end is before impact.start", "end-before-start")
+    for i, svc in enumerate(impact.services):
+        start = svc.start or impact.start
+        if svc.end is not None and svc.end < start:
+            which = "its start" if svc.start else "impact.start"
+            add(
+                ("impact", "services", i, "end"),
+                f"end of {svc.name!r} is before {which}",
+                "end-before-start",
+            )
+    return issues
+
+
+def _find_cycle(
+    incident: Incident, all_causes: list[list[str]], keys: dict[str, int]
+) -> list[str] | None:
+    """A cycle among the steps, cause → effect, its first key repeated at the end; or None."""
+    graph = {
+        step_key(step, i): [c for c in all_causes[i] if c in keys]
+        for i, step in enumerate(incident.cascade)
+    }
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in graph:
+        if state.get(start):
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        trail: list[str] = []
+        while stack:
+            node, i = stack.pop()
+            if i == 0:
+                state[node] = 1
+                trail.append(node)
+            nexts = graph[node]
+            if i < len(nexts):
+                stack.append((node, i + 1))
+                nxt = nexts[i]
+                if state.get(nxt) == 1:
+                    loop = trail[trail.index(nxt) :]
+                    # The trail follows 'caused by'; print it cause → effect.
+                    return [nxt, *reversed(loop)]
+                if not state.get(nxt):
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+                trail.pop()
+    return None

@@ -1,0 +1,139 @@
+"""The command line as users and scripts use it: formats, exit codes, help, entry points."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from postmortem import __version__
+
+from conftest import FIXTURES, ROOT, run_cli
+
+BAD = "tests/fixtures/invalid/many-errors.yaml"
+GOOD = "tests/fixtures/valid/full.yaml"
+
+
+def test_json_format_lists_objects() -> None:
+    result = run_cli("check", "--format", "json", BAD, GOOD, cwd=ROOT)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert [d["rule"] for d in data] == ["required", "unknown-key", "enum", "type"]
+    first = data[1]
+    assert first == {
+        "path": BAD,
+        "line": 2,
+        "column": 1,
+        "message": "unknown key 'titel' (did you mean 'title'?)",
+        "rule": "unknown-key",
+        "field": "titel",
+        "severity": "error",
+    }
+
+
+def test_json_format_of_valid_records_is_an_empty_list() -> None:
+    result = run_cli("check", "-o", "json", GOOD, cwd=ROOT)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == []
+
+
+def test_github_format_annotates_lines() -> None:
+    result = run_cli("check", "--format", "github", BAD, cwd=ROOT)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[1] == (
+        f"::error file={BAD},line=2,col=1,title=postmortem unknown-key::"
+        "unknown key 'titel' (did you mean 'title'?)"
+    )
+    assert all(line.startswith("::error file=") for line in lines)
+
+
+def test_text_summary_goes_to_stderr() -> None:
+    result = run_cli("check", BAD, GOOD, cwd=ROOT)
+    assert result.stderr == "1 of 2 record(s) invalid, 4 error(s)\n"
+    ok = run_cli("check", GOOD, cwd=ROOT)
+    assert (ok.stdout, ok.stderr) == ("", "1 record(s) valid\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["check", GOOD], 0),
+        (["check", BAD], 1),
+        (["check"], 2),
+        (["check", "no/such/file.yaml"], 2),
+        (["check", "--format", "xml", GOOD], 2),
+        (["check", "tests"], 1),  # folders are searched recursively
+        (["bogus"], 2),
+    ],
+)
+def test_exit_codes(args: list[str], code: int) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "postmortem", *args], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_folder_without_records_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    result = run_cli("check", str(tmp_path))
+    assert result.exit_code == 2
+    assert "no *.yaml or *.yml records found" in result.stderr
+
+
+def test_hidden_folders_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.yaml").write_text("not: [valid")
+    (tmp_path / "ok.yml").write_text((FIXTURES / "valid" / "minimal.yaml").read_text())
+    result = run_cli("check", str(tmp_path))
+    assert result.exit_code == 0, result.stdout
+
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert result.stdout == f"postmortem, version {__version__}\n"
+
+
+@pytest.mark.parametrize("command", ["check", "schema", "new"])
+def test_every_command_has_help_with_examples(command: str) -> None:
+    result = run_cli(command, "--help")
+    assert result.exit_code == 0
+    assert "Examples:" in result.stdout
+    assert f"postmortem {command}" in result.stdout
+
+
+def _installed_entry_point() -> str:
+    script = Path(sys.executable).with_name("postmortem")
+    assert script.exists(), f"the console script is not installed next to {sys.executable}"
+    return str(script)
+
+
+def test_installed_entry_point_runs_check() -> None:
+    """The console script that `pip install` wrote, in a real subprocess."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    result = subprocess.run(
+        [_installed_entry_point(), "check", BAD],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[1] == (
+        f"{BAD}:2:1: error: unknown key 'titel' (did you mean 'title'?) [unknown-key]"
+    )
+
+
+def test_check_does_not_import_heavy_modules() -> None:
+    code = (
+        "import sys; from postmortem.cli import main; sys.argv=['postmortem','check',"
+        f"{GOOD!r}]\ntry: main()\nexcept SystemExit: pass\n"
+        "print(sorted(m for m in ('weasyprint','jinja2','markdown_it') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr

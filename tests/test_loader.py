@@ -1,0 +1,71 @@
+"""The YAML loader: positions, traps and hostile input, below the CLI."""
+
+from __future__ import annotations
+
+import pytest
+
+from postmortem.loader import LoadError, decode, load_text
+
+
+def test_positions_of_values_and_keys_are_one_based() -> None:
+    doc = load_text("a: 1\nb:\n  - x\n  - {c: d}\n")
+    assert doc.positions[("a",)] == (1, 4)
+    assert doc.positions[("b", 1, "c")] == (4, 9)
+    assert doc.key_positions[("b", 1, "c")] == (4, 6)
+    assert doc.position(("b", 7, "zz")) == doc.positions[("b",)] == (3, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("v: no", "YAML 1.1 reads no as the boolean false"),
+        ("v: On", "YAML 1.1 reads On as the boolean true"),
+        ("v: 1:30", "YAML 1.1 reads 1:30 as the base-60 number 90"),
+        ("v: 0755", "YAML 1.1 reads 0755 as the octal number 493"),
+        ("v: 1.10", "YAML 1.1 reads 1.10 as the number 1.1"),
+        ("v: 2024-01-02", "YAML reads 2024-01-02 as a date"),
+    ],
+)
+def test_yaml_1_1_readings_are_remembered(text: str, reading: str) -> None:
+    assert load_text(text).readings[("v",)] == reading
+
+
+def test_quoted_values_stay_text_without_a_reading() -> None:
+    doc = load_text('v: "no"\nw: "12:30"\n')
+    assert doc.data == {"v": "no", "w": "12:30"}
+    assert doc.readings == {}
+
+
+def test_bom_and_crlf_are_accepted() -> None:
+    raw = "\ufeffid: x\r\ntitle: y\r\n".encode()
+    assert load_text(decode(raw)).data == {"id": "x", "title": "y"}
+
+
+def test_billion_laughs_is_refused_at_the_first_anchor() -> None:
+    levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    levels += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(9)
+    ]
+    with pytest.raises(LoadError) as exc:
+        load_text("\n".join(levels))
+    assert (exc.value.rule, exc.value.line, exc.value.column) == ("yaml-alias", 1, 4)
+
+
+def test_merge_keys_are_refused() -> None:
+    with pytest.raises(LoadError) as exc:
+        load_text("base: &b {x: 1}\nother:\n  <<: *b\n")
+    assert exc.value.rule == "yaml-alias"
+
+
+def test_nesting_100000_deep_is_refused() -> None:
+    with pytest.raises(LoadError) as exc:
+        load_text("a: " + "[" * 100_000 + "]" * 100_000)
+    assert exc.value.rule == "limit-depth"
+
+
+def test_unquoted_impossible_date_stays_text() -> None:
+    assert load_text("d: 2021-13-45").data == {"d": "2021-13-45"}
+
+
+def test_explicit_standard_tags_are_allowed() -> None:
+    assert load_text("a: !!str 12\nb: !!int '7'").data == {"a": "12", "b": 7}
