@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 ## render: check and render the example incidents into site/
 render: $(STAMP)
-	$(BIN)/postmortem check incidents/
+	$(BIN)/postmortem render incidents/ -o site/
 
 ## check: check the example incidents
 check: $(STAMP)

@@ -1,0 +1,207 @@
+"""Figures computed from a valid record: durations, causal order, overdue items, local times.
+
+Everything a template shows that is not written in the record comes from here, so the three
+formats cannot disagree about it.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from postmortem.model import ActionItem, Event, Incident, Step, causes, step_key
+
+OPEN_STATUSES = ("open", "in-progress")
+
+
+def format_duration(delta: timedelta) -> str:
+    """`30s`; under 48 hours `45m`, `2h 05m`; from 48 hours `3d 04h` (truncated, not rounded)."""
+    seconds = int(delta.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    if seconds < 60:
+        return f"{sign}{seconds}s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{sign}{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{sign}{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{sign}{days}d {hours:02d}h"
+
+
+def iso_duration(delta: timedelta) -> str:
+    """ISO 8601 duration for `<time datetime>` (e.g. `PT2H5M`)."""
+    seconds = int(abs(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"PT{hours}H{minutes}M{secs}S"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Times shown in the record's zone, with the zone's abbreviation (`07:30 PST`)."""
+
+    zone: ZoneInfo
+
+    def local(self, when: datetime) -> datetime:
+        return when.astimezone(self.zone)
+
+    def time(self, when: datetime) -> str:
+        local = self.local(when)
+        return f"{local:%H:%M} {local.tzname()}"
+
+    def date(self, when: datetime) -> str:
+        return f"{self.local(when):%Y-%m-%d}"
+
+    def full(self, when: datetime) -> str:
+        """`2021-12-07 07:30 PST`."""
+        local = self.local(when)
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+    def short(self, when: datetime, day: date) -> str:
+        """`07:30 PST` on `day` (the incident's date), else the full date and time."""
+        return self.time(when) if self.local(when).date() == day else self.full(when)
+
+    def iso(self, when: datetime) -> str:
+        return self.local(when).isoformat()
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    value: str
+    iso: str
+    delta: timedelta
+
+
+@dataclass(frozen=True)
+class StepView:
+    key: str
+    number: int
+    step: Step
+    causes: list[str]  # keys of the causes ("trigger" or step keys)
+    cause_labels: list[str]
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    name: str
+    start: datetime | None
+    end: datetime | None
+    duration: str | None  # only where both ends are written
+    description: str | None
+
+
+@dataclass(frozen=True)
+class EventView:
+    number: int
+    event: Event
+    show_date: bool
+
+
+@dataclass(frozen=True)
+class ActionView:
+    item: ActionItem
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Related:
+    ident: str
+    title: str | None  # known when that record is rendered in the same run
+
+
+@dataclass
+class View:
+    """Everything the templates need about one incident."""
+
+    incident: Incident
+    clock: Clock
+    today: date
+    figures: list[Figure] = field(default_factory=list)
+    steps: list[StepView] = field(default_factory=list)
+    services: list[ServiceView] = field(default_factory=list)
+    timeline: list[EventView] = field(default_factory=list)
+    actions: list[ActionView] = field(default_factory=list)
+    related: list[Related] = field(default_factory=list)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for a in self.actions if a.overdue)
+
+    @property
+    def step_by_key(self) -> dict[str, StepView]:
+        return {s.key: s for s in self.steps}
+
+
+def figures(incident: Incident) -> list[Figure]:
+    """Duration and time to detect / mitigate / resolve, each only where its inputs exist."""
+    start = incident.impact.start
+    pairs = [
+        ("duration", "Duration", incident.impact.end),
+        ("detect", "Time to detect", incident.detection.time if incident.detection else None),
+        ("mitigate", "Time to mitigate", incident.resolution.mitigated),
+        ("resolve", "Time to resolve", incident.resolution.resolved),
+    ]
+    result = []
+    for key, label, end in pairs:
+        if end is not None:
+            delta = end - start
+            result.append(Figure(key, label, format_duration(delta), iso_duration(delta), delta))
+    return result
+
+
+def causal_order(cascade: list[Step]) -> list[tuple[int, list[str]]]:
+    """Step indexes with their causes, causes first; ties keep the order of the file."""
+    keys = [step_key(s, i) for i, s in enumerate(cascade)]
+    index = {k: i for i, k in enumerate(keys)}
+    all_causes = causes(cascade)
+    waiting = [sum(1 for c in cs if c in index) for cs in all_causes]
+    effects: dict[int, list[int]] = {i: [] for i in range(len(cascade))}
+    for i, cs in enumerate(all_causes):
+        for c in cs:
+            if c in index:
+                effects[index[c]].append(i)
+    ready = [i for i, n in enumerate(waiting) if n == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append((i, all_causes[i]))
+        for j in effects[i]:
+            waiting[j] -= 1
+            if waiting[j] == 0:
+                heapq.heappush(ready, j)
+    return order
+
+
+def build_view(incident: Incident, *, today: date, titles: dict[str, str] | None = None) -> View:
+    """Derive the view of one incident; `titles` maps ids rendered in this run to titles."""
+    clock = Clock(incident.zone)
+    view = View(incident=incident, clock=clock, today=today, figures=figures(incident))
+    keys = {step_key(s, i): s for i, s in enumerate(incident.cascade)}
+    for number, (i, cause_keys) in enumerate(causal_order(incident.cascade), start=1):
+        step = incident.cascade[i]
+        labels = ["the trigger" if c == "trigger" else keys[c].component for c in cause_keys]
+        view.steps.append(StepView(step_key(step, i), number, step, cause_keys, labels))
+    for svc in incident.impact.services:
+        length = format_duration(svc.end - svc.start) if svc.start and svc.end else None
+        view.services.append(ServiceView(svc.name, svc.start, svc.end, length, svc.description))
+    # sorted() is stable: events at the same time keep the file's order.
+    events = sorted(incident.timeline, key=lambda e: e.time)
+    last_day = None
+    for number, event in enumerate(events, start=1):
+        day = clock.date(event.time)
+        view.timeline.append(EventView(number, event, day != last_day))
+        last_day = day
+    for item in incident.action_items:
+        overdue = item.status in OPEN_STATUSES and item.due is not None and item.due < today
+        view.actions.append(ActionView(item, overdue))
+    titles = titles or {}
+    view.related = [Related(r, titles.get(r)) for r in incident.related]
+    return view

@@ -1,0 +1,45 @@
+"""Writing outputs safely: atomically, and only inside the output folder."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from postmortem.errors import PostmortemError
+
+
+def inside(folder: Path, name: str) -> Path:
+    """`folder/name`, refusing any name that would leave the folder (.., absolute, links)."""
+    root = folder.resolve()
+    target = (root / name).resolve() if not (root / name).is_symlink() else root / name
+    if not target.is_relative_to(root) or target == root:
+        raise PostmortemError(f"refusing to write {name!r}: it is outside {folder}")
+    return target
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` via a temporary file and a rename; False if unchanged.
+
+    A build killed at any moment leaves the old file whole or the new one whole. An
+    output whose bytes are already right is not rewritten, so its mtime keeps telling
+    when it last changed.
+    """
+    try:
+        if path.is_file() and not path.is_symlink() and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True

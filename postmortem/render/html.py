@@ -1,0 +1,33 @@
+"""Self-contained HTML output (inline CSS, no script, no request outside the file)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from postmortem.derive import View
+from postmortem.render import RenderContext, common_context, environment
+from postmortem.render.text import to_html, to_html_inline
+
+TEMPLATE = "html.html.j2"
+
+
+def html_env(ctx: RenderContext) -> Any:
+    """The HTML Jinja environment with the Markdown-field filters."""
+    env = environment("html", ctx.options.templates)
+    if "md" not in env.filters:
+        env.filters.update(
+            md=lambda s: Markup(to_html(s)), md_inline=lambda s: Markup(to_html_inline(s))
+        )
+    return env
+
+
+def render_html_text(view: View, ctx: RenderContext, template: str, **extra: Any) -> str:
+    """Render an HTML-family template (the HTML page, or the PDF's source)."""
+    return html_env(ctx).get_template(template).render(**common_context(view, ctx), **extra)
+
+
+def render_html(view: View, ctx: RenderContext) -> bytes:
+    """The record as one self-contained HTML page."""
+    return render_html_text(view, ctx, TEMPLATE).encode("utf-8")

@@ -1,0 +1,311 @@
+"""Record text: Markdown fields to HTML, to safe Markdown, and plain fields escaped.
+
+One parser configuration serves both outputs: CommonMark with GFM tables and
+strikethrough, raw HTML off, headings off (a field must not add to the document's
+outline), links limited to http, https, mailto and relative paths.
+
+The Markdown output is not the author's source passed through: it is re-written from the
+parsed tokens, so that renderers which pass raw HTML and any link scheme through
+(Python-Markdown inside MkDocs does) see only inert text where the record had HTML or a
+`javascript:` link. `<`, `>` and `&` become entities, which every Markdown renderer
+shows as the characters themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Any
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.tree import SyntaxTreeNode
+
+from postmortem.model import Incident
+
+LINK_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def link_allowed(url: str) -> bool:
+    """http, https, mailto, or a relative path (not `//host`, which is a network path)."""
+    url = url.strip()
+    if url.startswith("//") or url.startswith("\\"):
+        return False
+    match = _SCHEME.match(url)
+    return match is None or match.group(1).lower() in LINK_SCHEMES
+
+
+def image_source(url: str) -> str | None:
+    """The relative file path an image points at, or None when it is not a plain relative path."""
+    url = url.strip()
+    if not url or _SCHEME.match(url) or url.startswith(("/", "\\")) or "?" in url or "#" in url:
+        return None
+    return unquote(url)
+
+
+@cache
+def parser() -> MarkdownIt:
+    """The markdown-it parser for record fields."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.disable(["heading", "lheading"])
+    md.validateLink = link_allowed  # type: ignore[method-assign]
+    return md
+
+
+def to_html(text: str) -> str:
+    """A Markdown field as HTML (raw HTML shown as text, links filtered)."""
+    return parser().render(text)
+
+
+def to_html_inline(text: str) -> str:
+    """A Markdown field as inline HTML, for table cells and list items of one paragraph."""
+    html = to_html(text).strip()
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        return html[3:-4]
+    return html
+
+
+def images(text: str) -> list[str]:
+    """The `src` of every image in a Markdown field, as written (after link normalisation)."""
+    found: list[str] = []
+    if "![" not in text:  # cheap: most fields have no image
+        return found
+    for token in parser().parse(text):
+        for child in token.children or ():
+            if child.type == "image":
+                found.append(str(child.attrs.get("src", "")))
+    return found
+
+
+def markdown_fields(incident: Incident) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every Markdown field of a record, with its path (for error positions)."""
+    yield ("summary",), incident.summary
+    yield ("trigger", "description"), incident.trigger.description
+    for i, step in enumerate(incident.cascade):
+        yield ("cascade", i, "description"), step.description
+    for i, text in enumerate(incident.contributing_factors):
+        yield ("contributing_factors", i), text
+    yield ("impact", "description"), incident.impact.description
+    if incident.impact.users:
+        yield ("impact", "users"), incident.impact.users
+    for i, svc in enumerate(incident.impact.services):
+        if svc.description:
+            yield ("impact", "services", i, "description"), svc.description
+    if incident.detection and incident.detection.description:
+        yield ("detection", "description"), incident.detection.description
+    yield ("resolution", "description"), incident.resolution.description
+    for i, event in enumerate(incident.timeline):
+        yield ("timeline", i, "event"), event.event
+    for name in ("went_well", "went_wrong", "lucky"):
+        for i, text in enumerate(getattr(incident.lessons, name)):
+            yield ("lessons", name, i), text
+
+
+# --- Markdown out -------------------------------------------------------------------------
+
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "~": "&#126;"}
+# Backslash escapes that CommonMark and Python-Markdown both understand.
+_BACKSLASHED = set("\\`*_[]#")
+_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
+
+
+def escape_inline(text: str) -> str:
+    """Plain text → Markdown that renders as exactly this text, on one line."""
+    out = []
+    for ch in " ".join(text.split("\n")) if "\n" in text else text:
+        if ch in _ENTITIES:
+            out.append(_ENTITIES[ch])
+        elif ch in _BACKSLASHED:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return _guard_line_start("".join(out))
+
+
+def _guard_line_start(text: str) -> str:
+    # A list marker, setext underline or ordered-list number at the start of a line.
+    match = _LINE_START.match(text)
+    if not match:
+        return text
+    lead, marker = match.groups()
+    if marker[-1] in ".)":
+        return f"{lead}{marker[:-1]}\\{marker[-1]}{text[match.end() :]}"
+    return f"{lead}&#{ord(marker)};{text[match.end() :]}"
+
+
+def to_markdown(text: str) -> str:
+    """A Markdown field, re-written from its tokens: same text, nothing raw passes."""
+    root = SyntaxTreeNode(parser().parse(text))
+    return "\n\n".join(_blocks(root.children)).strip("\n")
+
+
+def to_markdown_inline(text: str) -> str:
+    """A Markdown field on one line (table cells): paragraphs joined, breaks as spaces."""
+    root = SyntaxTreeNode(parser().parse(text))
+    parts: list[str] = []
+    for node in root.walk():
+        if node.type == "inline":
+            parts.append(_inline(node, one_line=True))
+        elif node.type in ("fence", "code_block"):
+            parts.append(code_span(node.content.strip()))
+    return " ".join(p for p in parts if p)
+
+
+def _blocks(nodes: list[SyntaxTreeNode]) -> list[str]:
+    return [b for b in (_block(n) for n in nodes) if b is not None]
+
+
+def _block(node: SyntaxTreeNode) -> str | None:
+    kind = node.type
+    if kind == "paragraph":
+        return _inline(node.children[0]) if node.children else ""
+    if kind in ("bullet_list", "ordered_list"):
+        return _list(node)
+    if kind == "blockquote":
+        inner = "\n\n".join(_blocks(node.children))
+        return "\n".join(("> " + line) if line else ">" for line in inner.split("\n"))
+    if kind in ("fence", "code_block"):
+        content = node.content if node.content.endswith("\n") else node.content + "\n"
+        longest = max((len(m) for m in re.findall(r"`+", content)), default=0)
+        fence = "`" * max(3, longest + 1)
+        info = (node.info or "").strip().split(" ")[0] if kind == "fence" else ""
+        # An info string could turn the block into a diagram (mermaid) or worse: keep
+        # plain language names only.
+        if not re.fullmatch(r"[A-Za-z0-9_+-]{1,30}", info) or info.lower() == "mermaid":
+            info = ""
+        return f"{fence}{info}\n{content}{fence}"
+    if kind == "hr":
+        return "---"
+    if kind == "table":
+        return _table(node)
+    # Anything else (headings are disabled) is kept as its text.
+    return _escape_text(node.content) if node.content else None
+
+
+def _list(node: SyntaxTreeNode) -> str:
+    ordered = node.type == "ordered_list"
+    start = int(node.attrs.get("start", 1)) if ordered else 1
+    tight = all(
+        getattr(p.nester_tokens.opening, "hidden", False)
+        for item in node.children
+        for p in item.children
+        if p.type == "paragraph"
+    )
+    items = []
+    for n, item in enumerate(node.children, start=start):
+        marker = f"{n}." if ordered else "-"
+        pad = " " * (len(marker) + 1)
+        body = ("\n" if tight else "\n\n").join(_blocks(item.children))
+        lines = body.split("\n")
+        first = f"{marker} {lines[0]}" if lines[0] else marker
+        rest = [(pad + line) if line else "" for line in lines[1:]]
+        items.append("\n".join([first, *rest]))
+    return ("\n" if tight else "\n\n").join(items)
+
+
+def _table(node: SyntaxTreeNode) -> str:
+    rows: list[list[str]] = []
+    aligns: list[str] = []
+    for section in node.children:
+        for row in section.children:
+            cells = []
+            for cell in row.children:
+                if section.type == "thead":
+                    style = str(cell.attrs.get("style", ""))
+                    aligns.append(style.removeprefix("text-align:"))
+                cells.append(_inline(cell.children[0], one_line=True) if cell.children else "")
+            rows.append(cells)
+    if not rows:
+        return ""
+    rule = {"left": ":---", "center": ":---:", "right": "---:"}
+    width = len(rows[0])
+    lines = ["| " + " | ".join(rows[0]) + " |"]
+    lines.append("| " + " | ".join(rule.get(a, "---") for a in aligns[:width]) + " |")
+    for row in rows[1:]:
+        row = (row + [""] * width)[:width]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def _escape_text(text: str, *, line_start: bool = False) -> str:
+    out = []
+    for ch in text:
+        if ch in _ENTITIES:
+            out.append(_ENTITIES[ch])
+        elif ch in _BACKSLASHED:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    escaped = "".join(out)
+    return _guard_line_start(escaped) if line_start else escaped
+
+
+def code_span(code: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if code.startswith("`") or code.endswith("`") or not code.strip() else ""
+    return f"{ticks}{pad}{code}{pad}{ticks}"
+
+
+def _safe_url(url: str) -> str:
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
+
+
+def _inline(node: SyntaxTreeNode, *, one_line: bool = False) -> str:
+    out: list[str] = []
+    state = {"line_start": True}
+
+    def walk(children: list[SyntaxTreeNode]) -> None:
+        for child in children:
+            render = _INLINE.get(child.type)
+            if render is not None:
+                out.append(render(child, walk_text))
+            elif child.type == "text":
+                out.append(_escape_text(child.content, line_start=state["line_start"]))
+            elif child.type == "softbreak":
+                out.append(" " if one_line else "\n")
+                state["line_start"] = not one_line
+                continue
+            elif child.type == "hardbreak":
+                out.append(" " if one_line else "  \n")
+                state["line_start"] = not one_line
+                continue
+            elif child.children:
+                walk(child.children)
+            state["line_start"] = False
+
+    def walk_text(children: list[SyntaxTreeNode]) -> str:
+        start = len(out)
+        walk(children)
+        text = "".join(out[start:])
+        del out[start:]
+        return text
+
+    walk(node.children)
+    return "".join(out)
+
+
+def _link(node: SyntaxTreeNode, walk: Callable[[list[SyntaxTreeNode]], str]) -> str:
+    label = walk(node.children)
+    href = str(node.attrs.get("href", ""))
+    if not link_allowed(href):
+        return label
+    return f"[{label}]({_safe_url(href)})"
+
+
+def _image(node: SyntaxTreeNode, walk: Callable[[list[SyntaxTreeNode]], str]) -> str:
+    alt = _escape_text(node.content)
+    return f"![{alt}]({_safe_url(str(node.attrs.get('src', '')))})"
+
+
+_INLINE: dict[str, Callable[[SyntaxTreeNode, Any], str]] = {
+    "em": lambda n, w: f"*{w(n.children)}*",
+    "strong": lambda n, w: f"**{w(n.children)}**",
+    "s": lambda n, w: f"~~{w(n.children)}~~",
+    "code_inline": lambda n, w: code_span(n.content),
+    "link": _link,
+    "image": _image,
+}
