@@ -20,11 +20,33 @@ def test_there_is_a_fixture_for_every_rule() -> None:
         for line in path.with_suffix(".expected").read_text().splitlines()
     }
     assert rules >= {
-        "yaml-syntax", "yaml-tag", "yaml-alias", "yaml-multidoc", "duplicate-key", "key-type",
-        "encoding", "empty", "type", "limit-size", "limit-depth", "required", "unknown-key",
-        "format", "single-line", "id", "time", "date", "url", "timezone", "enum",
-        "lessons-empty", "duplicate-id", "unknown-step", "cycle", "end-before-start",
-    }  # fmt: skip
+        "yaml-syntax",
+        "yaml-tag",
+        "yaml-alias",
+        "yaml-multidoc",
+        "duplicate-key",
+        "key-type",
+        "encoding",
+        "empty",
+        "type",
+        "limit-size",
+        "limit-depth",
+        "required",
+        "unknown-key",
+        "format",
+        "single-line",
+        "id",
+        "time",
+        "date",
+        "url",
+        "timezone",
+        "enum",
+        "lessons-empty",
+        "duplicate-id",
+        "unknown-step",
+        "cycle",
+        "end-before-start",
+    }
 
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)

@@ -15,11 +15,27 @@ from conftest import FIXTURES, INCIDENTS, run_cli
 # Records whose problems a JSON Schema can express (cross-field rules and YAML 1.1 traps
 # it cannot: those are `check`'s alone, and left out here on purpose).
 STRUCTURAL = [
-    "required", "required-nested", "unknown-key", "unknown-key-nested", "format", "enum",
-    "type-list", "type-mapping", "cascade-empty", "lessons-empty", "id", "id-device", "url",
-    "timezone", "empty-text", "date", "time-bad", "time-bare-date", "single-line",
+    "required",
+    "required-nested",
+    "unknown-key",
+    "unknown-key-nested",
+    "format",
+    "enum",
+    "type-list",
+    "type-mapping",
+    "cascade-empty",
+    "lessons-empty",
+    "id",
+    "id-device",
+    "url",
+    "timezone",
+    "empty-text",
+    "date",
+    "time-bad",
+    "time-bare-date",
+    "single-line",
     "many-errors",
-]  # fmt: skip
+]
 VALID = sorted((FIXTURES / "valid").glob("*.yaml")) + sorted(INCIDENTS.glob("*.yaml"))
 INVALID = [FIXTURES / "invalid" / f"{name}.yaml" for name in STRUCTURAL]
 
@@ -39,8 +55,16 @@ def test_schema_is_valid_draft_2020_12(schema_file: Path) -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {
-        "id", "title", "date", "summary", "trigger", "cascade", "impact", "resolution", "lessons",
-    }  # fmt: skip
+        "id",
+        "title",
+        "date",
+        "summary",
+        "trigger",
+        "cascade",
+        "impact",
+        "resolution",
+        "lessons",
+    }
 
 
 def _check_jsonschema(schema_file: Path, record: Path) -> int:

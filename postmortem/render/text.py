@@ -68,12 +68,21 @@ def to_html_inline(text: str) -> str:
     return html
 
 
+@cache
+def _probe() -> MarkdownIt:
+    # Finds every image the author wrote, including those the real parser would turn into
+    # text (file:, javascript:), so that each gets a clear error instead of silence.
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
 def images(text: str) -> list[str]:
     """The `src` of every image in a Markdown field, as written (after link normalisation)."""
     found: list[str] = []
     if "![" not in text:  # cheap: most fields have no image
         return found
-    for token in parser().parse(text):
+    for token in _probe().parse(text):
         for child in token.children or ():
             if child.type == "image":
                 found.append(str(child.attrs.get("src", "")))
@@ -109,7 +118,7 @@ def markdown_fields(incident: Incident) -> Iterator[tuple[tuple[str | int, ...],
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "~": "&#126;"}
 # Backslash escapes that CommonMark and Python-Markdown both understand.
 _BACKSLASHED = set("\\`*_[]#")
-_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
+_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(?=\s|$)")
 
 
 def escape_inline(text: str) -> str:
