@@ -343,7 +343,8 @@ def test_custom_template_replaces_one_block(tmp_path: Path) -> None:
         '{% block header %}<p class="company">ACME Corp · internal</p>{% endblock %}\n'
     )
     (templates / "markdown.md.j2").write_text(
-        '{% extends "builtin/markdown.md.j2" %}\n{% block header %}**ACME Corp**\n\n{% endblock %}\n'
+        '{% extends "builtin/markdown.md.j2" %}\n'
+        "{% block header %}**ACME Corp**\n\n{% endblock %}\n"
     )
     result = run_cli(
         "render",
