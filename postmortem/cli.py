@@ -198,19 +198,41 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
     help="PDF page size.",
 )
 @click.option(
+    "--pdf-variant",
+    type=click.Choice(["pdf/a-3b", "pdf/ua-1"], case_sensitive=False),
+    help="pdf/a-3b: archival PDF/A-3b; pdf/ua-1: tagged PDF/UA-1 for assistive technology.",
+)
+@click.option(
     "--today",
     type=click.DateTime(["%Y-%m-%d"]),
     help="The date that open action items are overdue against (default: today).",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes for rendering (default: the number of CPU cores).",
+)
+@click.option("--force", is_flag=True, help="Re-render every record, even unchanged ones.")
+@click.option(
+    "--shard",
+    metavar="K/N",
+    callback=lambda ctx, param, value: _shard(value),
+    help="Render only slice K of N (stable, by id) and no index; join with `postmortem index`.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Name every file written.")
+@click.option("-v", "--verbose", is_flag=True, help="Name every file written or removed.")
 def render_command(
     paths: tuple[str, ...],
     outdir: str,
     formats: tuple[str, ...],
     templates: str | None,
     page_size: str,
+    pdf_variant: str | None,
     today: object,
+    jobs: int | None,
+    force: bool,
+    shard: tuple[int, int] | None,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -219,7 +241,12 @@ def render_command(
     Records are checked first, exactly as `check` does: an invalid record is reported
     (PATH:LINE:COL on stderr) and not rendered, the valid ones still are, and the exit
     status is 1. Outputs are written atomically, and an invalid record's earlier outputs
-    are left untouched.
+    are left untouched. Besides one document per record, the folder gets index.html and
+    index.md: every incident, trends, and the open action items.
+
+    A manifest in the output folder (.postmortem-manifest.json) records what each output
+    was made from, so a rebuild renders only what changed, and removes the outputs of
+    records that no longer exist (no other file). --force renders everything.
 
     \b
     Examples:
@@ -227,10 +254,13 @@ def render_command(
       postmortem render incidents/ -o public/postmortems -f html,pdf --page-size Letter
       postmortem render incidents/ --templates my-templates/   # see README, "Templates"
       SOURCE_DATE_EPOCH=1700000000 postmortem render incidents/ --today 2024-01-01
+      postmortem render incidents/ -f pdf --pdf-variant pdf/a-3b   # for the archive
 
+    Every PDF carries its record as the attachment <id>.yaml (see `postmortem extract`).
     The same record, options and version give byte-identical files; the PDF's dates come
     from SOURCE_DATE_EPOCH when set, otherwise from the record's date.
     """
+    import os
     import time
 
     from postmortem.diagnostics import format_text, sort_issues
@@ -238,15 +268,26 @@ def render_command(
     from postmortem.site import render_paths
 
     started = time.monotonic()
+    bar = _Progress(enabled=not quiet and sys.stderr.isatty() and not os.environ.get("CI"))
     options = Options(
         formats=formats,
         templates=Path(templates) if templates else None,
         page_size="Letter" if page_size.lower() == "letter" else "A4",
         today=today.date() if today is not None else date.today(),  # type: ignore[attr-defined]
         source_date_epoch=source_date_epoch(),
+        pdf_variant=pdf_variant.lower() if pdf_variant else None,
     )
-    summary = render_paths(paths, Path(outdir), options)
-    if not summary.rendered and not summary.failed:
+    summary = render_paths(
+        paths,
+        Path(outdir),
+        options,
+        jobs=jobs or os.cpu_count() or 1,
+        force=force,
+        progress=bar.update,
+        shard=shard,
+    )
+    bar.clear()
+    if summary.total == 0:
         click.echo(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}", err=True)
         sys.exit(EXIT_USAGE)
     for issue in sort_issues(summary.issues):
@@ -254,14 +295,231 @@ def render_command(
     if verbose:
         for path in summary.written:
             click.echo(f"wrote {path}", err=True)
+        for path in summary.removed:
+            click.echo(f"removed {path}", err=True)
     if not quiet:
         elapsed = time.monotonic() - started
         click.echo(
-            f"rendered {len(summary.rendered)}, failed {len(summary.failed)} "
-            f"in {elapsed:.1f}s -> {outdir}/",
+            f"rendered {len(summary.rendered)}, unchanged {len(summary.unchanged)}, "
+            f"failed {len(summary.failed)} in {elapsed:.1f}s",
             err=True,
         )
     sys.exit(EXIT_INVALID if summary.failed else 0)
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    try:
+        k, n = (int(part) for part in value.split("/"))
+    except ValueError:
+        k = n = 0
+    if not 1 <= k <= n:
+        raise click.BadParameter(f"{value!r}: write K/N with 1 <= K <= N, e.g. 2/4")
+    return k, n
+
+
+class _Progress:
+    """A one-line progress bar on a terminal's stderr; silent elsewhere (CI, pipes)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.width = 0
+
+    def update(self, done: int, total: int, current: str) -> None:
+        if not self.enabled:
+            return
+        filled = int(20 * done / max(total, 1))
+        line = f"[{'#' * filled}{'.' * (20 - filled)}] {done}/{total} {current}"[:100]
+        self.width = max(self.width, len(line))
+        click.echo("\r" + line.ljust(self.width), nl=False, err=True)
+
+    def clear(self) -> None:
+        if self.enabled and self.width:
+            click.echo("\r" + " " * self.width + "\r", nl=False, err=True)
+
+
+@cli.command("index", context_settings=CONTEXT)
+@click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    default="site",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder of the joined site.",
+)
+@click.option(
+    "-f",
+    "--formats",
+    default="md,html,pdf",
+    show_default=True,
+    callback=_formats,
+    help="The formats the shards were rendered with (the index is made as md and html).",
+)
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False),
+    help="The templates folder the shards were rendered with.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The date that open action items are overdue against (default: today).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def index_command(
+    shards: tuple[str, ...],
+    outdir: str,
+    formats: tuple[str, ...],
+    templates: str | None,
+    today: object,
+    quiet: bool,
+) -> None:
+    """Join the output folders of `render --shard K/N` into one site with its index.
+
+    Copies every shard's documents into the output folder, merges their manifests and
+    writes index.html and index.md. Run it in the checkout the shards were rendered from
+    (the index reads the records named in the manifests). N shards joined give the same
+    folder, byte for byte, as one full `postmortem render`.
+
+    \b
+    Examples:
+      postmortem render incidents/ --shard 1/2 -o shard-1
+      postmortem render incidents/ --shard 2/2 -o shard-2
+      postmortem index shard-1 shard-2 -o site
+    """
+    from postmortem.diagnostics import format_text, sort_issues
+    from postmortem.render import Options
+    from postmortem.site import join_shards
+
+    options = Options(
+        formats=formats,
+        templates=Path(templates) if templates else None,
+        today=today.date() if today is not None else date.today(),  # type: ignore[attr-defined]
+    )
+    summary = join_shards([Path(s) for s in shards], Path(outdir), options)
+    for issue in sort_issues(summary.issues):
+        click.echo(format_text(issue), err=True)
+    if not quiet:
+        click.echo(
+            f"joined {len(shards)} shard(s): {len(summary.unchanged)} record(s) -> {outdir}/",
+            err=True,
+        )
+    sys.exit(EXIT_INVALID if summary.failed else 0)
+
+
+@cli.command("actions", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(["open", "in-progress", "done", "wont-do"]),
+    help="Only items with this status (repeatable). Default: open and in-progress.",
+)
+@click.option("--overdue", is_flag=True, help="Only open items past their due date.")
+@click.option("--owner", help="Only items of this owner (case-insensitive; 'unassigned' too).")
+@click.option(
+    "--format",
+    "-o",
+    "output_format",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The date that items are overdue against (default: today).",
+)
+@click.option(
+    "--fail-on-overdue", is_flag=True, help="Exit 1 when any listed open item is overdue."
+)
+def actions_command(
+    paths: tuple[str, ...],
+    statuses: tuple[str, ...],
+    overdue: bool,
+    owner: str | None,
+    output_format: str,
+    today: object,
+    fail_on_overdue: bool,
+) -> None:
+    """List action items across incident records, for people and scripts.
+
+    Overdue items come first, then by due date. Invalid records are reported on
+    stderr (as `check` does) and make the exit status 1.
+
+    \b
+    Examples:
+      postmortem actions incidents/
+      postmortem actions incidents/ --owner payments-team --overdue
+      postmortem actions incidents/ --format csv > actions.csv
+      postmortem actions incidents/ --fail-on-overdue      # a CI gate
+
+    Exit status: 0, or 1 when a record is invalid or (with --fail-on-overdue) an item
+    is overdue; 2 on a usage error.
+    """
+    from postmortem.actions import FORMATTERS, collect
+    from postmortem.checker import check_paths
+    from postmortem.diagnostics import format_text, sort_issues
+
+    results = check_paths(paths)
+    if not results:
+        click.echo(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}", err=True)
+        sys.exit(EXIT_USAGE)
+    for issue in sort_issues(i for r in results for i in r.issues):
+        click.echo(format_text(issue), err=True)
+    found = collect(
+        [r.incident for r in results if r.incident is not None],
+        today=today.date() if today is not None else date.today(),  # type: ignore[attr-defined]
+        statuses=statuses or ("open", "in-progress"),
+        overdue_only=overdue,
+        owner=owner,
+    )
+    click.echo(FORMATTERS[output_format](found), nl=False)
+    invalid = any(r.incident is None for r in results)
+    late = fail_on_overdue and any(a.overdue for a in found)
+    if late:
+        click.echo(f"{sum(a.overdue for a in found)} overdue action item(s)", err=True)
+    sys.exit(EXIT_INVALID if invalid or late else 0)
+
+
+@cli.command("extract", context_settings=CONTEXT)
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="File to write the record to, or - for stdout (default: its own name, <id>.yaml).",
+)
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def extract_command(pdf: str, output: str | None, force: bool) -> None:
+    """Write out the incident record embedded in a PDF that postmortem rendered.
+
+    Every PDF from `postmortem render` carries its source record as the attachment
+    <id>.yaml; this writes it back out byte for byte, so that a document found years
+    later can be checked and rendered again. An existing file is not overwritten
+    without --force.
+
+    \b
+    Examples:
+      postmortem extract site/aws-2021-12-07-us-east-1.pdf
+      postmortem extract old-report.pdf -o incidents/restored.yaml
+      postmortem extract old-report.pdf -o - | postmortem check /dev/stdin
+    """
+    from postmortem.archive import extract_record, extract_to
+
+    if output == "-":
+        try:
+            data = Path(pdf).read_bytes()
+        except OSError as exc:
+            raise PostmortemError(f"cannot read {pdf}: {exc.strerror}") from None
+        click.get_binary_stream("stdout").write(extract_record(data, pdf).data)
+        return
+    path = extract_to(Path(pdf), Path(output) if output else None, force=force)
+    click.echo(f"wrote {path}", err=True)
 
 
 def main() -> None:

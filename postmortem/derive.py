@@ -16,6 +16,11 @@ from postmortem.model import ActionItem, Event, Incident, Step, causes, step_key
 OPEN_STATUSES = ("open", "in-progress")
 
 
+def is_overdue(item: ActionItem, today: date) -> bool:
+    """Open (or in progress) and past its due date."""
+    return item.status in OPEN_STATUSES and item.due is not None and item.due < today
+
+
 def format_duration(delta: timedelta) -> str:
     """`30s`; under 48 hours `45m`, `2h 05m`; from 48 hours `3d 04h` (truncated, not rounded)."""
     seconds = int(delta.total_seconds())
@@ -200,8 +205,7 @@ def build_view(incident: Incident, *, today: date, titles: dict[str, str] | None
         view.timeline.append(EventView(number, event, day != last_day))
         last_day = day
     for item in incident.action_items:
-        overdue = item.status in OPEN_STATUSES and item.due is not None and item.due < today
-        view.actions.append(ActionView(item, overdue))
+        view.actions.append(ActionView(item, is_overdue(item, today)))
     titles = titles or {}
     view.related = [Related(r, titles.get(r)) for r in incident.related]
     return view

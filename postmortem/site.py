@@ -1,35 +1,70 @@
-"""Many records → an output folder: check, render each valid record, write atomically.
+"""Many records → an output folder: check, render what changed, write atomically, index.
 
 A record that is invalid, or that fails to render, is reported and left out; the others
-are still written, and the invalid record's earlier outputs are left as they were.
+are still written, and the failed record's earlier outputs are left as they were. Records
+render in worker processes (`jobs`); the main process alone writes files, so the output
+is the same whatever the number of workers.
 """
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
+import os
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 
+from postmortem import __version__
 from postmortem.checker import Result, check_paths
-from postmortem.derive import build_view
+from postmortem.derive import build_view, is_overdue
 from postmortem.diagnostics import Issue
 from postmortem.errors import PostmortemError
+from postmortem.manifest import Entry, Manifest, digest, load, save, tree_digest
 from postmortem.model import Incident
 from postmortem.output import inside, write_atomic
-from postmortem.render import Options, RenderContext, renderer
+from postmortem.render import Options, RenderContext, builtin_templates, renderer
 from postmortem.render.text import image_source, images, markdown_fields
+
+# Test hook: "crash:<id>" makes the worker rendering <id> die, "raise:<id>" makes it raise.
+FAULT_ENV = "POSTMORTEM_FAULT_INJECT"
 
 
 @dataclass
 class Summary:
-    """What a render did: records rendered, files written, issues found."""
+    """What a render did."""
 
+    total: int = 0
     rendered: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One record to render; plain data, so it can go to a worker process."""
+
+    path: str
+    source: bytes
+    options: Options
+    titles: dict[str, str]
+
+
+@dataclass
+class Rendered:
+    """A worker's answer: output name → bytes, or the issues that stopped it."""
+
+    path: str
+    ident: str = ""
+    outputs: dict[str, bytes] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
 
 
@@ -52,84 +87,296 @@ def check_images(result: Result, incident: Incident) -> tuple[list[str], list[Is
                     problem = "leaves the record's folder"
                 elif not target.is_file():
                     problem = "does not exist"
-            if problem:
+            if problem or rel is None:
                 message = (
                     f"image {src!r} {problem}; images must be files in the record's folder, "
                     "written as relative paths (remote and file: URLs are refused)"
                 )
                 issues.append(Issue(result.path, line, col, message, "image"))
             else:
-                found.append(posixpath.normpath(rel))  # type: ignore[arg-type]
-    return found, issues
+                found.append(posixpath.normpath(rel))
+    return sorted(set(found)), issues
+
+
+def render_task(task: Task) -> Rendered:
+    """Render one record (in a worker or in-process); never raises for a record's problem."""
+    from postmortem.diagrams_adapter import diagrams_for
+
+    result = check_file_from_bytes(task.path, task.source)
+    out = Rendered(task.path)
+    if result.incident is None:
+        out.issues = result.issues or [
+            Issue(task.path, 0, 0, "record changed while rendering", "io")
+        ]
+        return out
+    incident = result.incident
+    out.ident = incident.id
+    fault = os.environ.get(FAULT_ENV, "")
+    if fault == f"crash:{incident.id}":
+        os._exit(70)
+    if fault == f"raise:{incident.id}":
+        raise RuntimeError("injected fault")
+    pictures, out.issues = check_images(result, incident)
+    if out.issues:
+        return out
+    view = build_view(incident, today=task.options.today, titles=task.titles)
+    record_dir = Path(task.path).parent
+    ctx = RenderContext(
+        options=task.options,
+        record_dir=record_dir,
+        diagrams=diagrams_for(view),
+        source=task.source,
+        source_name=Path(task.path).name,
+    )
+    for fmt in task.options.formats:
+        try:
+            out.outputs[f"{incident.id}.{fmt}"] = renderer(fmt)(view, ctx)
+        except jinja2.TemplateError as exc:
+            where = getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
+            line = getattr(exc, "lineno", None)
+            message = f"{fmt}: template error in {where}{f':{line}' if line else ''}: {exc}"
+            out.issues.append(Issue(task.path, 0, 0, message, "render"))
+            out.outputs.clear()
+            return out
+        except PostmortemError as exc:
+            out.issues.append(Issue(task.path, 0, 0, f"{fmt}: {exc}", "render"))
+            out.outputs.clear()
+            return out
+    if "html" in task.options.formats or "md" in task.options.formats:
+        for rel in pictures:
+            out.outputs[rel] = (record_dir / rel).read_bytes()
+    return out
+
+
+def check_file_from_bytes(path: str, source: bytes) -> Result:
+    """Validate bytes already read (the worker must not see a different file than `check`)."""
+    from postmortem.loader import LoadError, decode, load_text
+    from postmortem.validate import validate
+
+    result = Result(path, source=source)
+    try:
+        result.document = load_text(decode(source))
+        result.incident, result.issues = validate(result.document, path)
+    except LoadError as exc:
+        result.issues.append(Issue(path, exc.line, exc.column, exc.message, exc.rule))
+    return result
+
+
+def _fingerprint(result: Result, incident: Incident, options: Options, env: str,
+                 titles: dict[str, str]) -> str:  # fmt: skip
+    folder = Path(result.path).parent
+    pictures, _ = check_images(result, incident)
+    parts: list[bytes | str] = [__version__, env, result.source]
+    for rel in pictures:
+        parts += [rel, (folder / rel).read_bytes()]
+    # Outputs depend on "today" only through the overdue flags, and on other records only
+    # through the titles of related incidents.
+    parts.append(repr([is_overdue(a, options.today) for a in incident.action_items]))
+    parts.append(repr([titles.get(r) for r in incident.related]))
+    return digest(*parts)
 
 
 def render_paths(
     paths: Sequence[str | Path],
     outdir: Path,
     options: Options,
-    progress: Callable[[str], None] | None = None,
+    *,
+    jobs: int = 1,
+    force: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> Summary:
-    """Check and render every record under `paths` into `outdir`."""
+    """Check every record under `paths`, render what changed into `outdir`, write the index.
+
+    With `shard=(k, n)` only the records of slice k of n (by id) are rendered, and no index
+    is written: `join_shards` makes the site of n such folders.
+    """
     summary = Summary()
     results = check_paths(paths)
-    titles = {r.incident.id: r.incident.title for r in results if r.incident is not None}
-    outdir.mkdir(parents=True, exist_ok=True)
+    summary.total = len(results)
     for result in results:
         summary.issues += result.issues
-        incident = result.incident
-        if incident is None:
+        if result.incident is None:
             summary.failed.append(result.path)
-            continue
-        if progress:
-            progress(result.path)
-        pictures, issues = check_images(result, incident)
-        if issues:
-            summary.issues += issues
-            summary.failed.append(result.path)
-            continue
-        try:
-            summary.written += _render_one(result, incident, pictures, outdir, options, titles)
-        except PostmortemError as exc:
-            summary.issues.append(Issue(result.path, 0, 0, str(exc), "render"))
-            summary.failed.append(result.path)
+    valid = [r for r in results if r.incident is not None]
+    # Titles of every record, not only the shard's: related links must not depend on sharding.
+    titles = {r.incident.id: r.incident.title for r in valid if r.incident}
+    if shard is not None:
+        valid = [r for r in valid if r.incident and in_shard(r.incident.id, *shard)]
+    outdir.mkdir(parents=True, exist_ok=True)
+
+    old = None if force else load(outdir)
+    env = digest(
+        repr((options.formats, options.page_size, getattr(options, "pdf_variant", None))),
+        tree_digest(builtin_templates()),
+        tree_digest(options.templates),
+    )
+    new = Manifest()
+    todo: list[tuple[Result, str]] = []
+    for result in valid:
+        assert result.incident is not None
+        ident = result.incident.id
+        fingerprint = _fingerprint(result, result.incident, options, env, titles)
+        entry = old.records.get(ident) if old else None
+        if (
+            entry is not None
+            and entry.fingerprint == fingerprint
+            and all((outdir / name).is_file() for name in entry.outputs)
+        ):
+            new.records[ident] = entry
+            summary.unchanged.append(ident)
         else:
-            summary.rendered.append(incident.id)
+            todo.append((result, fingerprint))
+
+    tasks = [Task(r.path, r.source, options, titles) for r, _ in todo]
+    fingerprints = {r.path: f for r, f in todo}
+    done = 0
+    for rendered in _run(tasks, jobs):
+        done += 1
+        if progress:
+            progress(done, len(tasks), rendered.path)
+        if rendered.issues or not rendered.outputs:
+            summary.issues += rendered.issues
+            summary.failed.append(rendered.path)
+            continue
+        for name, data in rendered.outputs.items():
+            target = inside(outdir, name)
+            if write_atomic(target, data):
+                summary.written.append(target)
+        new.records[rendered.ident] = Entry(
+            source=rendered.path,
+            fingerprint=fingerprints[rendered.path],
+            outputs=sorted(rendered.outputs),
+        )
+        summary.rendered.append(rendered.ident)
+
+    # Keep the entries of records that failed now, so their old outputs stay known.
+    failed_paths = set(summary.failed)
+    if old:
+        for ident, entry in old.records.items():
+            other_shard = shard is not None and not in_shard(ident, *shard)
+            if ident not in new.records and (entry.source in failed_paths or other_shard):
+                new.records[ident] = entry
+        summary.removed = _remove_stale(outdir, old, new)
+
+    if shard is None:
+        incidents = [r.incident for r in valid if r.incident is not None]
+        summary.written += _write_index(incidents, outdir, options)
+    save(outdir, new)
     return summary
 
 
-def _render_one(
-    result: Result,
-    incident: Incident,
-    pictures: list[str],
-    outdir: Path,
-    options: Options,
-    titles: dict[str, str],
-) -> list[Path]:
-    view = build_view(incident, today=options.today, titles=titles)
-    record_dir = Path(result.path).parent
-    ctx = RenderContext(options=options, record_dir=record_dir, diagrams=_diagrams(view))
-    outputs: dict[Path, bytes] = {}
-    for fmt in options.formats:
-        try:
-            data = renderer(fmt)(view, ctx)
-        except jinja2.TemplateError as exc:
-            where = getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
-            line = getattr(exc, "lineno", None)
+def in_shard(ident: str, k: int, n: int) -> bool:
+    """Whether record `ident` belongs to slice k (1-based) of n: stable across runs and machines."""
+    return int.from_bytes(hashlib.sha256(ident.encode()).digest()[:8], "big") % n == k - 1
+
+
+def join_shards(shard_dirs: Sequence[Path], outdir: Path, options: Options) -> Summary:
+    """Copy the outputs of shard folders into `outdir`, merge their manifests, write the index.
+
+    The records are read again from the sources named in the manifests, so run this in the
+    same checkout the shards were rendered from.
+    """
+    summary = Summary()
+    merged = Manifest()
+    copies: dict[str, Path] = {}
+    for folder in shard_dirs:
+        manifest = load(folder)
+        if manifest is None:
             raise PostmortemError(
-                f"{fmt}: template error in {where}{f':{line}' if line else ''}: {exc}"
-            ) from None
-        outputs[inside(outdir, f"{incident.id}.{fmt}")] = data
-    # Render everything first, then write: a failure above leaves every old output as it was.
-    written = [path for path, data in outputs.items() if write_atomic(path, data)]
-    if "html" in options.formats or "md" in options.formats:
-        for rel in pictures:
-            target = inside(outdir, rel)
-            source = (record_dir / rel).read_bytes()
-            if write_atomic(target, source):
-                written.append(target)
+                f"{folder} has no postmortem manifest: render it first with "
+                f"`postmortem render --shard K/N -o {folder}`"
+            )
+        for ident, entry in manifest.records.items():
+            seen = merged.records.get(ident)
+            if seen is not None and seen.fingerprint != entry.fingerprint:
+                raise PostmortemError(
+                    f"{ident!r} differs between shards ({folder}): were they rendered from "
+                    "the same records with the same options?"
+                )
+            merged.records[ident] = entry
+            for name in entry.outputs:
+                copies[name] = inside(folder, name)
+    outdir.mkdir(parents=True, exist_ok=True)
+    for name, source in sorted(copies.items()):
+        target = inside(outdir, name)
+        if source.resolve() != target.resolve() and write_atomic(target, source.read_bytes()):
+            summary.written.append(target)
+    results = check_paths(sorted({e.source for e in merged.records.values()}))
+    summary.total = len(results)
+    for result in results:
+        summary.issues += result.issues
+        if result.incident is None:
+            summary.failed.append(result.path)
+    incidents = [r.incident for r in results if r.incident is not None]
+    summary.unchanged = sorted(merged.records)
+    summary.written += _write_index(incidents, outdir, options)
+    save(outdir, merged)
+    return summary
+
+
+def _remove_stale(outdir: Path, old: Manifest, new: Manifest) -> list[Path]:
+    """Delete outputs of records that are gone; only files the manifest says we wrote."""
+    keep = {name for e in new.records.values() for name in e.outputs}
+    removed = []
+    for ident, entry in old.records.items():
+        if ident in new.records:
+            continue
+        for name in entry.outputs:
+            if name in keep:
+                continue
+            try:
+                target = inside(outdir, name)
+            except PostmortemError:
+                continue
+            if target.is_file() and not target.is_symlink():
+                target.unlink()
+                removed.append(target)
+    return removed
+
+
+def _write_index(incidents: list[Incident], outdir: Path, options: Options) -> list[Path]:
+    from postmortem.render.index import render_index
+
+    written = []
+    for name, data in render_index(incidents, options).items():
+        target = inside(outdir, name)
+        if write_atomic(target, data):
+            written.append(target)
     return written
 
 
-def _diagrams(view: object) -> dict[str, object]:
-    """The pictures of one incident (filled in by the diagrams package when present)."""
-    return {"cascade": None, "timeline": None, "mermaid": None}
+def _run(tasks: list[Task], jobs: int) -> Iterator[Rendered]:
+    """Render tasks, yielding in input order, in `jobs` worker processes (1: in-process)."""
+    if jobs <= 1 or len(tasks) <= 1:
+        yield from (_guarded(t) for t in tasks)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    broken_at = len(tasks)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+        futures: list[Future[Rendered]] = [pool.submit(_guarded, t) for t in tasks]
+        for i, future in enumerate(futures):
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                broken_at = i
+                break
+    # A worker died (the pool is then broken for every task in flight): redo the rest one
+    # at a time, each in a fresh worker, so that only the record that kills it fails.
+    for task in tasks[broken_at:]:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as single:
+            try:
+                yield single.submit(_guarded, task).result()
+            except BrokenProcessPool:
+                message = "the renderer's worker process died on this record"
+                yield Rendered(task.path, issues=[Issue(task.path, 0, 0, message, "crash")])
+
+
+def _guarded(task: Task) -> Rendered:
+    """render_task, turning an unexpected exception into an issue for this record alone."""
+    try:
+        return render_task(task)
+    except Exception as exc:
+        message = f"internal error while rendering ({type(exc).__name__}: {exc}); please report it"
+        return Rendered(task.path, issues=[Issue(task.path, 0, 0, message, "internal")])

@@ -329,7 +329,7 @@ def test_invalid_record_keeps_its_old_outputs_and_others_render(tmp_path: Path) 
     result = run_cli("render", str(folder), "-o", str(out), "-f", "md,html")
     assert result.exit_code == 1
     assert f"{folder / 'b.yaml'}:3:1: error: unknown key 'titel'" in result.stderr
-    assert "rendered 1, failed 1" in result.stderr
+    assert "rendered 1, unchanged 0, failed 1" in result.stderr
     assert (out / "other.html").read_bytes() == before
     assert "Minimal record, revised" in (out / "minimal.html").read_text()
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]

@@ -24,6 +24,9 @@ from postmortem.errors import UsageError
 
 FORMATS = ("md", "html", "pdf")
 PAGE_SIZES = ("A4", "Letter")
+# `--pdf-variant` values: archival (PDF/A-3b keeps the source record attached) and
+# accessible (PDF/UA-1, tagged). Without one, the PDF is a plain PDF 1.7.
+PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1")
 # Format name → (module, function); the function takes (view, RenderContext) → bytes.
 RENDERERS: dict[str, tuple[str, str]] = {
     "md": ("postmortem.render.markdown", "render_markdown"),
@@ -57,6 +60,7 @@ class Options:
     page_size: str = "A4"
     today: date = field(default_factory=date.today)
     source_date_epoch: int | None = None
+    pdf_variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ class RenderContext:
     options: Options
     record_dir: Path
     diagrams: dict[str, Any] = field(default_factory=dict)
+    source: bytes = b""  # the record's own bytes, as read
+    source_name: str = ""  # the record's file name
 
 
 def source_date_epoch(environ: dict[str, str] | None = None) -> int | None:

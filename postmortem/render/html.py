@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -13,9 +14,9 @@ from postmortem.render.text import to_html, to_html_inline
 TEMPLATE = "html.html.j2"
 
 
-def html_env(ctx: RenderContext) -> Any:
+def html_env(templates: Path | None) -> Any:
     """The HTML Jinja environment with the Markdown-field filters."""
-    env = environment("html", ctx.options.templates)
+    env = environment("html", templates)
     if "md" not in env.filters:
         env.filters.update(
             md=lambda s: Markup(to_html(s)), md_inline=lambda s: Markup(to_html_inline(s))
@@ -25,7 +26,11 @@ def html_env(ctx: RenderContext) -> Any:
 
 def render_html_text(view: View, ctx: RenderContext, template: str, **extra: Any) -> str:
     """Render an HTML-family template (the HTML page, or the PDF's source)."""
-    return html_env(ctx).get_template(template).render(**common_context(view, ctx), **extra)
+    return (
+        html_env(ctx.options.templates)
+        .get_template(template)
+        .render(**common_context(view, ctx), **extra)
+    )
 
 
 def render_html(view: View, ctx: RenderContext) -> bytes:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+import jinja2
 from markupsafe import Markup
 
 from postmortem.derive import View
@@ -26,8 +28,9 @@ def _url(url: str) -> Markup:
     return Markup(re.sub(r"[ ()<>]", lambda m: f"%{ord(m.group()):02X}", url))
 
 
-def _env(ctx: RenderContext) -> Any:
-    env = environment("markdown", ctx.options.templates)
+def markdown_env(templates: Path | None) -> jinja2.Environment:
+    """The Markdown Jinja environment: escaping finalizer and the Markdown filters."""
+    env = environment("markdown", templates)
     if "mdb" not in env.filters:
         env.finalize = _finalize
         env.filters.update(
@@ -40,9 +43,12 @@ def _env(ctx: RenderContext) -> Any:
     return env
 
 
+def tidy(text: str) -> str:
+    """At most one blank line in a row, and one newline at the end."""
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
 def render_markdown(view: View, ctx: RenderContext) -> bytes:
     """The record as a Markdown document."""
-    text = _env(ctx).get_template(TEMPLATE).render(**common_context(view, ctx))
-    # Tidy the template's blank lines: at most one in a row, one newline at the end.
-    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-    return text.encode("utf-8")
+    env = markdown_env(ctx.options.templates)
+    return tidy(env.get_template(TEMPLATE).render(**common_context(view, ctx))).encode()

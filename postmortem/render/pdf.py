@@ -1,4 +1,9 @@
-"""Typeset PDF output: the HTML document with a paged-media stylesheet, through WeasyPrint."""
+"""Typeset PDF output: the HTML document with a paged-media stylesheet, through WeasyPrint.
+
+Every PDF carries its source record as an embedded file, `<id>.yaml` (see archive.py), so a
+document found years later can be checked and rendered again. `Options.pdf_variant` asks
+WeasyPrint for PDF/A-3b (archival) or PDF/UA-1 (tagged, for assistive technology).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from postmortem.archive import ATTACHMENT_DESCRIPTION, RECORD_MIME_TYPE, attachment_name
 from postmortem.derive import View
 from postmortem.render import RenderContext, builtin_templates
 from postmortem.render.html import render_html_text
@@ -44,11 +51,47 @@ class LocalFetcher(URLFetcher):
         return URLFetcherResponse(url, body=path.read_bytes(), headers={})
 
 
+def pdf_moment(view: View, epoch: int | None) -> datetime:
+    """When the PDF was made, as far as it says: SOURCE_DATE_EPOCH, else the incident's date."""
+    if epoch is not None:
+        return datetime.fromtimestamp(epoch, UTC)
+    return datetime(view.incident.date.year, view.incident.date.month, view.incident.date.day)
+
+
 def pdf_date(view: View, epoch: int | None) -> str:
     """The PDF's creation date: SOURCE_DATE_EPOCH when set, else the incident's date."""
-    if epoch is not None:
-        return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f"{view.incident.date.isoformat()}T00:00:00Z"
+    return pdf_moment(view, epoch).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def source_attachment(view: View, ctx: RenderContext) -> weasyprint.Attachment:
+    """The record's own bytes as an attachment, from memory: the fetcher never sees it."""
+    moment = pdf_moment(view, ctx.options.source_date_epoch)
+    return weasyprint.Attachment(
+        string=ctx.source,
+        name=attachment_name(view.incident.id),
+        description=ATTACHMENT_DESCRIPTION,
+        # Fixed dates: the default is "now", which would make every build differ.
+        created=moment,
+        modified=moment,
+        # PDF/A-3 names how an attachment relates to the document; this is its source.
+        relationship="Source",
+    )
+
+
+def _finish(document: object, pdf: pydyf.PDF) -> None:
+    """Last touches to the attachment, after WeasyPrint has built the PDF's objects.
+
+    WeasyPrint guesses the MIME type from the name, and what it finds for `.yaml` differs
+    between Python versions and /etc/mime.types; PDF/A-3 requires one, and two builds
+    must not differ. WeasyPrint 70's PDF/A code also lists the attachment twice in the
+    catalog's /AF (once from the name tree, once as a file specification).
+    """
+    for obj in pdf.objects:
+        extra = getattr(obj, "extra", None)
+        if isinstance(extra, dict) and extra.get("Type") == "/EmbeddedFile":
+            extra["Subtype"] = "/" + RECORD_MIME_TYPE.replace("/", "#2f")
+    if "AF" in pdf.catalog:
+        pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
 
 
 def render_pdf(view: View, ctx: RenderContext) -> bytes:
@@ -66,4 +109,9 @@ def render_pdf(view: View, ctx: RenderContext) -> bytes:
     document = weasyprint.HTML(
         string=html, base_url=ctx.record_dir.resolve().as_uri() + "/", url_fetcher=fetcher
     )
-    return document.write_pdf(uncompressed_pdf=False)
+    return document.write_pdf(
+        uncompressed_pdf=False,
+        pdf_variant=ctx.options.pdf_variant,
+        attachments=[source_attachment(view, ctx)] if ctx.source else None,
+        finisher=_finish,
+    )
