@@ -23,6 +23,14 @@ from pydantic_core import PydanticCustomError
 
 FORMAT_VERSION = 1
 
+# Limits of this implementation (README, "Limits"), so that no record within 1 MiB can make
+# a render take minutes: text lengths in characters, list lengths in entries.
+MAX_LINE = 1_000
+MAX_TEXT = 100_000
+MAX_STEPS = 200
+MAX_EVENTS = 1_000
+MAX_ITEMS = 500
+
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 # Windows device names cannot be file names, whatever follows the first dot.
 DEVICE_PATTERN = r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$"
@@ -75,15 +83,17 @@ def _validator(check: Callable[[Any], Any], schema: dict[str, Any]) -> Any:
     return (PlainValidator(check), WithJsonSchema(schema))
 
 
-def _markdown(value: Any) -> str:
+def _markdown(value: Any, limit: int = MAX_TEXT) -> str:
     value = _expect_str(value, "text")
     if not value.strip():
         raise _fail("empty", "must not be empty")
+    if len(value) > limit:
+        raise _fail("limit-length", f"is {len(value):,} characters long; the limit is {limit:,}")
     return value
 
 
 def _line(value: Any) -> str:
-    value = _markdown(value)
+    value = _markdown(value, MAX_LINE)
     if "\n" in value or "\r" in value:
         raise _fail("single-line", "must be a single line")
     return value.strip()
@@ -186,9 +196,15 @@ def _caused_by(value: Any) -> list[str]:
 
 
 Markdown = Annotated[
-    str, *_validator(_markdown, {"type": "string", "pattern": TEXT_PATTERN, "x-markdown": True})
+    str,
+    *_validator(
+        _markdown,
+        {"type": "string", "pattern": TEXT_PATTERN, "maxLength": MAX_TEXT, "x-markdown": True},
+    ),
 ]
-Line = Annotated[str, *_validator(_line, {"type": "string", "pattern": LINE_PATTERN})]
+Line = Annotated[
+    str, *_validator(_line, {"type": "string", "pattern": LINE_PATTERN, "maxLength": MAX_LINE})
+]
 _SLUG_SCHEMA = {"type": "string", "pattern": SLUG_PATTERN, "not": {"pattern": DEVICE_PATTERN}}
 Slug = Annotated[str, *_validator(_slug, _SLUG_SCHEMA)]
 Time = Annotated[
@@ -274,7 +290,7 @@ class Impact(Strict):
     end: Time | None = None
     description: Markdown
     users: Markdown | None = None
-    services: list[ServiceImpact] = []
+    services: list[ServiceImpact] = Field([], max_length=MAX_ITEMS)
 
 
 class Detection(Strict):
@@ -304,9 +320,9 @@ class Lessons(Strict):
         }
     )
 
-    went_well: list[Markdown] = []
-    went_wrong: list[Markdown] = []
-    lucky: list[Markdown] = []
+    went_well: list[Markdown] = Field([], max_length=MAX_ITEMS)
+    went_wrong: list[Markdown] = Field([], max_length=MAX_ITEMS)
+    lucky: list[Markdown] = Field([], max_length=MAX_ITEMS)
 
     @model_validator(mode="after")
     def _not_empty(self) -> Lessons:
@@ -346,22 +362,22 @@ class Incident(Strict):
     date: Date
     status: Status = "draft"
     severity: Line | None = None
-    authors: list[Line] = []
+    authors: list[Line] = Field([], max_length=MAX_ITEMS)
     timezone: Zone = "UTC"
     summary: Markdown
-    services: list[Line] = []
-    tags: list[Line] = []
+    services: list[Line] = Field([], max_length=MAX_ITEMS)
+    tags: list[Line] = Field([], max_length=MAX_ITEMS)
     trigger: Trigger
-    cascade: list[Step] = Field(min_length=1)
-    contributing_factors: list[Markdown] = []
+    cascade: list[Step] = Field(min_length=1, max_length=MAX_STEPS)
+    contributing_factors: list[Markdown] = Field([], max_length=MAX_ITEMS)
     impact: Impact
     detection: Detection | None = None
     resolution: Resolution
-    timeline: list[Event] = []
+    timeline: list[Event] = Field([], max_length=MAX_EVENTS)
     lessons: Lessons
-    action_items: list[ActionItem] = []
-    references: list[Reference] = []
-    related: list[Slug] = []
+    action_items: list[ActionItem] = Field([], max_length=MAX_ITEMS)
+    references: list[Reference] = Field([], max_length=MAX_ITEMS)
+    related: list[Slug] = Field([], max_length=MAX_ITEMS)
 
     @model_validator(mode="after")
     def _localise(self) -> Incident:

@@ -85,6 +85,10 @@ def _from_pydantic(doc: Document, path: str, err: Any) -> Issue:
         return Issue(path, line, col, _hint(doc, loc, message), "type", field)
     if kind == "too_short":
         return Issue(path, line, col, f"{field}: needs at least one entry", "required", field)
+    if kind == "too_long":
+        limit = err["ctx"]["max_length"]
+        message = f"{field}: has {len(value):,} entries; the limit is {limit:,}"
+        return Issue(path, line, col, message, "limit-items", field)
     message = f"{field}: " + (err["ctx"]["message"] if kind in _OUR_RULES else err["msg"])
     rule = kind if kind in _OUR_RULES else "value"
     if rule == "type":
@@ -103,6 +107,7 @@ _OUR_RULES = {
     "timezone",
     "enum",
     "lessons-empty",
+    "limit-length",
 }
 
 

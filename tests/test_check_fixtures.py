@@ -46,6 +46,8 @@ def test_there_is_a_fixture_for_every_rule() -> None:
         "unknown-step",
         "cycle",
         "end-before-start",
+        "limit-length",
+        "limit-items",
     }
 
 

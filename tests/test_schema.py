@@ -35,6 +35,8 @@ STRUCTURAL = [
     "time-bare-date",
     "single-line",
     "many-errors",
+    "limit-length",
+    "limit-items",
 ]
 VALID = sorted((FIXTURES / "valid").glob("*.yaml")) + sorted(INCIDENTS.glob("*.yaml"))
 INVALID = [FIXTURES / "invalid" / f"{name}.yaml" for name in STRUCTURAL]
