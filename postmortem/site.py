@@ -142,6 +142,9 @@ def render_task(task: Task) -> Rendered:
             out.issues.append(Issue(task.path, 0, 0, f"{fmt}: {exc}", "render"))
             out.outputs.clear()
             return out
+    if "md" in task.options.formats and ctx.diagrams["timeline"] is not None:
+        # Markdown cannot hold SVG inline: the timeline chart goes beside it as a file.
+        out.outputs[ctx.diagrams["timeline_file"]] = str(ctx.diagrams["timeline"]).encode()
     if "html" in task.options.formats or "md" in task.options.formats:
         for rel in pictures:
             out.outputs[rel] = (record_dir / rel).read_bytes()

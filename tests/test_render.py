@@ -266,7 +266,8 @@ def test_record_text_is_data_never_markup(tmp_path: Path) -> None:
     # Markdown: no raw HTML, no dangerous link, no mermaid block from the record.
     assert "<" not in re.sub(r"```.*?```", "", md, flags=re.S)
     assert not re.search(r"(?<!\\)\]\((javascript|data|vbscript):", md)
-    assert "```mermaid" not in md
+    assert md.count("```mermaid") == 1  # the cascade's own, not the record's
+    assert "graph TD; A-->B" in md.split("```mermaid", 1)[0]  # the record's stays code
     assert "\n# \\# {{ 7\\*7 }}" in md
     assert "| &#124; injected &#124; row &#124; |" in md
     # Re-parsed by markdown-it, the Markdown shows exactly the HTML's text.
@@ -442,3 +443,26 @@ def test_wheel_ships_the_templates_and_renders_without_the_source_tree(tmp_path:
 def test_render_output_of_pdf_is_a_pdf(examples_site: Path) -> None:
     data = (examples_site / "aws-2021-12-07-us-east-1.pdf").read_bytes()
     assert data.startswith(b"%PDF-") and pypdf.PdfReader(io.BytesIO(data)).pages
+
+
+@pytest.mark.parametrize("record", EXAMPLES, ids=lambda p: p.stem)
+def test_every_document_has_both_pictures(examples_site: Path, record: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load(record.read_text())
+    steps = len(data["cascade"])
+    html = (examples_site / f"{record.stem}.html").read_text()
+    cascade = html.split('<figure class="diagram diagram-cascade">', 1)[1].split("</figure>", 1)[0]
+    assert cascade.count('class="pm-node') == steps + 1  # the trigger and every step
+    assert "<title" in cascade and "<desc" in cascade
+    timeline = html.split('<figure class="diagram diagram-timeline">', 1)[1].split("</figure>")[0]
+    assert 'class="pm-diagram pm-timeline"' in timeline
+    md = (examples_site / f"{record.stem}.md").read_text()
+    mermaid = md.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert len(re.findall(r'^    n\d+\["', mermaid, flags=re.M)) == steps + 1
+    chart = examples_site / f"{record.stem}.timeline.svg"
+    assert f"]({chart.name})" in md and chart.read_text().startswith("<svg")
+    # In the PDF the pictures' words stay text.
+    pdf = "\n".join(_pdf_text(examples_site / f"{record.stem}.pdf"))
+    assert "Trigger · " + data["trigger"]["kind"] in pdf
+    assert "Impact" in pdf and "Mitigated" in pdf

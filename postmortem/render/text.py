@@ -77,6 +77,20 @@ def _probe() -> MarkdownIt:
     return md
 
 
+def plain_text(text: str) -> str:
+    """A Markdown field's words as one line of plain text (for picture labels)."""
+    words: list[str] = []
+    for token in parser().parse(text):
+        for child in token.children or ():
+            if child.type in ("text", "code_inline"):
+                words.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                words.append(" ")
+        if token.type in ("paragraph_close", "list_item_close", "fence", "code_block"):
+            words.append(" " + token.content if token.type in ("fence", "code_block") else " ")
+    return " ".join("".join(words).split())
+
+
 def images(text: str) -> list[str]:
     """The `src` of every image in a Markdown field, as written (after link normalisation)."""
     found: list[str] = []

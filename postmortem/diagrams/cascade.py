@@ -1,0 +1,225 @@
+"""The cascade picture: trigger and steps as boxes in causal layers, arrows from cause to effect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from postmortem.diagrams import layout, svg
+from postmortem.diagrams.text import clean, ellipsize, wrap
+from postmortem.diagrams.types import Cascade, Node
+
+BOX_WIDTH = 200.0
+PAD_X = 10.0
+PAD_Y = 8.0
+HEADING = (13.0, 17.0, 2)  # font size, line height, max lines
+TIME = (11.0, 15.0, 1)
+GIST = (12.0, 16.0, 3)
+GIST_GAP = 3.0  # between the heading/time block and the gist
+LAYER_GAP = 44.0
+NODE_GAP = 28.0
+DUMMY_WIDTH = 10.0
+MARGIN = 16.0
+PORT_SPACING = 14.0
+ARROW = 8.0
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    size: float
+    line_height: float
+    bold: bool
+    cls: str
+    gap_before: float = 0.0
+
+
+def _lines(node: Node) -> list[_Line]:
+    """The text lines of one box, top to bottom, each already fitted to the box width."""
+    inner = BOX_WIDTH - 2 * PAD_X
+    size, lh, most = HEADING
+    lines = [
+        _Line(t, size, lh, True, "pm-text")
+        for t in wrap(node.heading, inner, size, True, max_lines=most)
+    ]
+    if node.time and clean(node.time):
+        size, lh, _ = TIME
+        lines.append(_Line(ellipsize(node.time, inner, size), size, lh, False, "pm-text-muted"))
+    size, lh, most = GIST
+    for i, t in enumerate(wrap(node.gist, inner, size, max_lines=most)):
+        gap = GIST_GAP if i == 0 and lines else 0.0
+        lines.append(_Line(t, size, lh, False, "pm-text", gap))
+    return lines
+
+
+def _height(lines: list[_Line]) -> float:
+    return 2 * PAD_Y + sum(line.gap_before + line.line_height for line in lines)
+
+
+def index_edges(c: Cascade) -> list[tuple[int, int]]:
+    """Edges as (cause, effect) node indexes, duplicates dropped; ValueError on bad ids."""
+    index: dict[str, int] = {}
+    for i, node in enumerate(c.nodes):
+        if node.id in index:
+            raise ValueError(f"duplicate node id {node.id!r}")
+        index[node.id] = i
+    edges: dict[tuple[int, int], None] = {}
+    for cause, effect in c.edges:
+        if cause not in index or effect not in index:
+            raise ValueError(f"edge {cause!r} -> {effect!r} names an unknown node")
+        if cause == effect:
+            raise ValueError(f"node {cause!r} causes itself")
+        edges[index[cause], index[effect]] = None
+    return list(edges)
+
+
+def _ports(
+    lay: layout.Layered,
+) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], float]]:
+    """Where each edge leaves its cause and enters its effect: spread along the box edge."""
+    out: dict[int, list[int]] = {}
+    into: dict[int, list[int]] = {}
+    for k, chain in enumerate(lay.chains):
+        out.setdefault(chain[0], []).append(k)
+        into.setdefault(chain[-1], []).append(k)
+    out_x: dict[tuple[int, int], float] = {}
+    in_x: dict[tuple[int, int], float] = {}
+    for table, result, neighbour in ((out, out_x, 1), (into, in_x, -2)):
+        for v, ks in table.items():
+            # Sorting by where the edge goes avoids crossings right at the box.
+            ks.sort(key=lambda k: (lay.x[lay.chains[k][neighbour]], k))
+            spacing = min(PORT_SPACING, (BOX_WIDTH - 2 * PAD_X) / len(ks))
+            for rank, k in enumerate(ks):
+                result[v, k] = lay.x[v] + (rank - (len(ks) - 1) / 2) * spacing
+    return out_x, in_x
+
+
+def _node_group(
+    v: int, node: Node, lines: list[_Line], left: float, top: float, bottom: float
+) -> str:
+    """One box: tooltip with the full text, rectangle, then its fitted lines."""
+    trigger = node.kind == "trigger"
+    box = svg.painted(
+        "rect",
+        "pm-box-trigger" if trigger else "pm-box",
+        {
+            "x": left,
+            "y": top,
+            "width": BOX_WIDTH,
+            "height": bottom - top,
+            "rx": "6",
+            "stroke-width": "1.2",
+        },
+    )
+    texts = []
+    cursor = top + PAD_Y
+    for line in lines:
+        cursor += line.gap_before
+        base = svg.baseline(cursor, line.line_height, line.size)
+        texts.append(
+            svg.text(left + PAD_X, base, line.text, line.size, bold=line.bold, cls=line.cls)
+        )
+        cursor += line.line_height
+    tooltip = " — ".join(part for part in (node.heading, node.time, node.gist) if part)
+    attrs = {"class": "pm-node pm-node-trigger" if trigger else "pm-node", "data-node": f"n{v}"}
+    return svg.el("g", attrs, svg.title(tooltip) + box + "".join(texts))
+
+
+def _edge_path(points: list[tuple[float, float]]) -> str:
+    """Curves across the gaps between layers, straight lines through dummy slots."""
+    n = svg.num
+    d = [f"M{n(points[0][0])} {n(points[0][1])}"]
+    for i in range(1, len(points)):
+        (x1, y1), (x2, y2) = points[i - 1], points[i]
+        if i % 2:  # crossing a gap between two layers
+            mid = (y1 + y2) / 2
+            d.append(f"C{n(x1)} {n(mid)} {n(x2)} {n(mid)} {n(x2)} {n(y2)}")
+        else:
+            d.append(f"L{n(x2)} {n(y2)}")
+    return "".join(d)
+
+
+def cascade_svg(c: Cascade, *, title: str, desc: str, id_prefix: str = "pm") -> str:
+    """Draw the cascade as an inline `<svg>`: a layered graph read from top (trigger) to bottom.
+
+    Every node sits in a layer below all of its causes; nodes within a layer are ordered
+    to avoid edge crossings. `title` and `desc` become the accessible name and description;
+    `id_prefix` keeps the ids of two diagrams in one page apart. ValueError on unknown ids,
+    duplicate ids or a cycle.
+    """
+    prefix = svg.check_prefix(id_prefix)
+    edges = index_edges(c)
+    n = len(c.nodes)
+    lines = [_lines(node) for node in c.nodes]
+    heights = [_height(ls) for ls in lines]
+    lay = layout.layout(n, edges, [BOX_WIDTH] * n, dummy_width=DUMMY_WIDTH, gap=NODE_GAP)
+
+    band_height = [0.0] * len(lay.layers)
+    for v in range(n):
+        band_height[lay.layer_of[v]] = max(band_height[lay.layer_of[v]], heights[v])
+    band_top = []
+    y = MARGIN
+    for h in band_height:
+        band_top.append(y)
+        y += h + LAYER_GAP
+    height = max(y - LAYER_GAP + MARGIN, 2 * MARGIN)
+    right = [lay.x[v] + (BOX_WIDTH if v < n else DUMMY_WIDTH) / 2 for v in range(len(lay.x))]
+    width = max(right, default=0.0) + 2 * MARGIN
+    shift = MARGIN
+
+    def top(v: int) -> float:
+        return band_top[lay.layer_of[v]]
+
+    def bottom(v: int) -> float:
+        return band_top[lay.layer_of[v]] + band_height[lay.layer_of[v]]
+
+    parts = [
+        _node_group(v, node, lines[v], lay.x[v] - BOX_WIDTH / 2 + shift, top(v), bottom(v))
+        for v, node in enumerate(c.nodes)
+    ]
+    out_x, in_x = _ports(lay)
+    marker_id = f"{prefix}-cascade-arrow"
+    for k, chain in enumerate(lay.chains):
+        u, v = chain[0], chain[-1]
+        points = [(out_x[u, k] + shift, bottom(u))]
+        for d in chain[1:-1]:
+            points += [(lay.x[d] + shift, top(d)), (lay.x[d] + shift, bottom(d))]
+        points.append((in_x[v, k] + shift, top(v)))
+        parts.append(
+            svg.painted(
+                "path",
+                "pm-edge",
+                {
+                    "data-edge": f"n{u} n{v}",
+                    "d": _edge_path(points),
+                    "fill": "none",
+                    "stroke-width": "1.5",
+                    "marker-end": f"url(#{marker_id})",
+                },
+            )
+        )
+
+    arrowhead = svg.painted("path", "pm-arrowhead", {"d": "M0 0L10 5L0 10z"})
+    defs = svg.el(
+        "marker",
+        {
+            "id": marker_id,
+            "viewBox": "0 0 10 10",
+            "refX": "10",
+            "refY": "5",
+            "markerUnits": "userSpaceOnUse",
+            "markerWidth": ARROW,
+            "markerHeight": ARROW,
+            "orient": "auto",
+        },
+        arrowhead,
+    )
+    return svg.document(
+        "cascade",
+        width,
+        height,
+        title_text=title,
+        desc_text=desc,
+        id_prefix=prefix,
+        defs=defs,
+        body="".join(parts),
+    )

@@ -1,0 +1,115 @@
+"""Writing SVG text by hand: numbers, elements, and the shared root element."""
+
+from __future__ import annotations
+
+import re
+
+from postmortem.diagrams import metrics, palette
+from postmortem.diagrams.text import clean, escape
+
+FONT_FAMILY = "'Noto Sans', sans-serif"
+_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
+# Accessible names and tooltips stay readable; a record's megabyte of text does not belong there.
+_MAX_TITLE = 400
+
+Attr = str | float | int
+
+
+def num(value: float) -> str:
+    """A coordinate with at most two decimals and no trailing zeros (stable bytes)."""
+    text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def el(name: str, attrs: dict[str, Attr], body: str | None = None) -> str:
+    """One element; attribute values are escaped, `body` must already be markup."""
+    parts = [name]
+    for key, value in attrs.items():
+        shown = num(value) if isinstance(value, float) else str(value)
+        parts.append(f'{key}="{escape(shown)}"')
+    opening = " ".join(parts)
+    return f"<{opening}/>" if body is None else f"<{opening}>{body}</{name}>"
+
+
+def painted(name: str, cls: str, attrs: dict[str, Attr], body: str | None = None) -> str:
+    """An element of palette class `cls`, with its light colours as presentation attributes."""
+    return el(name, {"class": cls, **attrs, **palette.paint(cls)}, body)
+
+
+def text(
+    x: float,
+    y: float,
+    content: str,
+    size: float,
+    *,
+    bold: bool = False,
+    anchor: str = "start",
+    cls: str = "pm-text",
+) -> str:
+    """A `<text>` at baseline `y`; position, size, weight and anchor are always explicit."""
+    attrs: dict[str, Attr] = {"x": float(x), "y": float(y), "font-size": float(size)}
+    if bold:
+        attrs["font-weight"] = "bold"
+    if anchor != "start":
+        attrs["text-anchor"] = anchor
+    # Cleaned again here: one stray newline or NUL would break the layout or the XML.
+    return painted("text", cls, attrs, escape(clean(content)))
+
+
+def title(content: str) -> str:
+    """A `<title>` child (tooltip and accessible name), cleaned and capped."""
+    shown = clean(content)
+    if len(shown) > _MAX_TITLE:
+        shown = shown[: _MAX_TITLE - 1] + "…"
+    return f"<title>{escape(shown)}</title>"
+
+
+def baseline(top: float, line_height: float, size: float) -> float:
+    """Baseline that centres a line of glyphs (tallest accent to deepest descender) in its box."""
+    ink = (metrics.ASCENT + metrics.DESCENT) * size
+    return top + (line_height - ink) / 2 + metrics.ASCENT * size
+
+
+def check_prefix(id_prefix: str) -> str:
+    """`id_prefix` if it is a safe XML id start, else ValueError."""
+    if not _PREFIX.fullmatch(id_prefix):
+        raise ValueError(f"id_prefix must match {_PREFIX.pattern}: {id_prefix!r}")
+    return id_prefix
+
+
+def document(
+    kind: str,
+    width: float,
+    height: float,
+    *,
+    title_text: str,
+    desc_text: str,
+    id_prefix: str,
+    defs: str = "",
+    body: str,
+) -> str:
+    """The `<svg>` root: accessible name and description, style, background, then `body`."""
+    base = f"{id_prefix}-{kind}"
+    root: dict[str, Attr] = {
+        "xmlns": "http://www.w3.org/2000/svg",
+        "class": f"pm-diagram pm-{kind}",
+        "role": "img",
+        "aria-labelledby": f"{base}-title {base}-desc",
+        "viewBox": f"0 0 {num(width)} {num(height)}",
+        "width": float(width),
+        "height": float(height),
+        "font-family": FONT_FAMILY,
+    }
+    inner = "".join(
+        [
+            el("title", {"id": f"{base}-title"}, escape(clean(title_text))),
+            el("desc", {"id": f"{base}-desc"}, escape(clean(desc_text))),
+            el("style", {}, palette.style_sheet()),
+            el("defs", {}, defs) if defs else "",
+            painted(
+                "rect", "pm-bg", {"x": 0, "y": 0, "width": float(width), "height": float(height)}
+            ),
+            body,
+        ]
+    )
+    return el("svg", root, inner)

@@ -1,0 +1,120 @@
+"""Text without a browser: clean, measure, wrap and escape labels from untrusted records."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from postmortem.diagrams import metrics
+
+ELLIPSIS = "…"
+# Characters XML 1.0 forbids (a record may contain them; the SVG must stay well-formed).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """One line of printable text: XML-illegal characters dropped, whitespace runs collapsed."""
+    return _SPACES.sub(" ", _NOT_XML.sub("", text)).strip()
+
+
+def escape(text: str) -> str:
+    """Escape for XML text and attribute values alike."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
+    )
+
+
+def _char_units(ch: str, bold: bool) -> int:
+    table = metrics.BOLD if bold else metrics.REGULAR
+    width = table.get(ch)
+    if width is not None:
+        return width
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    fallback = metrics.FALLBACK_BOLD if bold else metrics.FALLBACK_REGULAR
+    # Wide and full-width characters (CJK, most emoji) take about two Latin letters.
+    if unicodedata.east_asian_width(ch) in ("W", "F"):
+        return 2 * fallback
+    return fallback
+
+
+# The HTML page cannot count on Noto Sans (it embeds no font, to stay small), and the usual
+# fallbacks (DejaVu Sans, Verdana) run up to ~10% wider: measure as if text were that wide,
+# so that it stays inside its box whatever sans-serif font draws it.
+FALLBACK_SLACK = 1.12
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Advance width of `text` at font size `size`, with slack for wider fallback fonts."""
+    return sum(_char_units(ch, bold) for ch in text) * size / 1000 * FALLBACK_SLACK
+
+
+def ellipsize(text: str, width_px: float, size: float, bold: bool = False) -> str:
+    """`text` if it fits in `width_px`, else its longest prefix that fits with an ellipsis."""
+    text = clean(text)
+    if text_width(text, size, bold) <= width_px:
+        return text
+    budget = width_px - text_width(ELLIPSIS, size, bold)
+    used = 0.0
+    cut = 0
+    for i, ch in enumerate(text):
+        used += _char_units(ch, bold) * size / 1000 * FALLBACK_SLACK
+        if used > budget:
+            break
+        cut = i + 1
+    # Never part a base letter from its combining marks.
+    while 0 < cut < len(text) and unicodedata.combining(text[cut]):
+        cut -= 1
+    return text[:cut].rstrip() + ELLIPSIS
+
+
+def _hard_break(word: str, width_px: float, size: float, bold: bool) -> list[str]:
+    """Split one word too long for a line into pieces that fit (at least one character each)."""
+    pieces: list[str] = []
+    start, used = 0, 0.0
+    for i, ch in enumerate(word):
+        w = _char_units(ch, bold) * size / 1000 * FALLBACK_SLACK
+        if used + w > width_px and i > start and not unicodedata.combining(ch):
+            pieces.append(word[start:i])
+            start, used = i, 0.0
+        used += w
+    pieces.append(word[start:])
+    return pieces
+
+
+def wrap(
+    text: str, width_px: float, size: float, bold: bool = False, *, max_lines: int | None = None
+) -> list[str]:
+    """Greedy word wrap into lines no wider than `width_px`; cut to `max_lines` with an ellipsis.
+
+    Words longer than a line are broken between characters, so nothing ever overflows
+    (the one exception: a single glyph wider than `width_px`).
+    """
+    lines: list[str] = []
+    line = ""
+    for word in clean(text).split(" "):
+        if not word:
+            continue
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate, size, bold) <= width_px:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        pieces = _hard_break(word, width_px, size, bold)
+        lines.extend(pieces[:-1])
+        line = pieces[-1]
+        if max_lines is not None and len(lines) > max_lines:
+            break  # a 10,000-character word need not be split to the end
+    if line:
+        lines.append(line)
+    if max_lines is not None and len(lines) > max_lines:
+        kept = lines[:max_lines]
+        kept[-1] = ellipsize(kept[-1] + ELLIPSIS, width_px, size, bold)
+        return kept
+    return lines
