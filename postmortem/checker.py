@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
+import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from postmortem.diagnostics import Issue
-from postmortem.loader import Document, LoadError, decode, load_text, read_file
+from postmortem.loader import Document, LoadError, load_bytes, read_file
 from postmortem.model import Incident
 from postmortem.validate import validate
 
@@ -51,14 +54,37 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return unique
 
 
-def check_file(path: str | os.PathLike[str]) -> Result:
+@dataclass(frozen=True)
+class Policy:
+    """A project's own rules on top of the format (from its configuration)."""
+
+    timezone: str = "UTC"  # for records that name none
+    severities: tuple[str, ...] | None = None  # allowed values; None: any
+
+
+DEFAULT_POLICY = Policy()
+
+
+def check_file(path: str | os.PathLike[str], policy: Policy = DEFAULT_POLICY) -> Result:
     """Load and validate one record file; bad input becomes issues, never an exception."""
     name = str(path)
-    result = Result(name)
     try:
-        result.source = read_file(path)
-        result.document = load_text(decode(result.source))
+        source = read_file(path)
+    except LoadError as exc:
+        return Result(name, issues=[Issue(name, exc.line, exc.column, exc.message, exc.rule)])
+    return check_bytes(name, source, policy)
+
+
+def check_bytes(name: str, source: bytes, policy: Policy = DEFAULT_POLICY) -> Result:
+    """Validate a record's bytes, already read (a worker must see what `check` saw)."""
+    result = Result(name, source=source)
+    try:
+        result.document = load_bytes(source)
+        if policy.timezone != "UTC" and "timezone" not in result.document.data:
+            result.document.data["timezone"] = policy.timezone
         result.incident, result.issues = validate(result.document, name)
+        if result.incident is not None and policy.severities is not None:
+            _check_severity(result, policy.severities)
     except LoadError as exc:
         result.issues.append(Issue(name, exc.line, exc.column, exc.message, exc.rule))
     except Exception as exc:
@@ -70,11 +96,45 @@ def check_file(path: str | os.PathLike[str]) -> Result:
     return result
 
 
-def check_paths(paths: Sequence[str | os.PathLike[str]]) -> list[Result]:
+def _check_severity(result: Result, allowed: tuple[str, ...]) -> None:
+    assert result.incident is not None and result.document is not None
+    severity = result.incident.severity
+    if severity is None or severity in allowed:
+        return
+    close = difflib.get_close_matches(severity, allowed, n=1, cutoff=0.5)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    line, col = result.document.position(("severity",))
+    message = f"severity: {severity!r} is not one of the project's: {', '.join(allowed)}{hint}"
+    result.issues.append(Issue(result.path, line, col, message, "severity", "severity"))
+    result.incident = None
+
+
+def check_paths(
+    paths: Sequence[str | os.PathLike[str]], policy: Policy = DEFAULT_POLICY
+) -> list[Result]:
     """Check every record under `paths`, then the rules that span records (unique ids)."""
-    results = [check_file(p) for p in discover(paths)]
+    with _no_collection():
+        results = [check_file(p, policy) for p in discover(paths)]
     check_unique_ids(results)
     return results
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector while records pile up.
+
+    Checking a record makes no reference cycles, so there is nothing for the collector to
+    find; but every full collection walks all the results so far again (a sixth of the time
+    of checking 1,000 records). Reference counting still frees everything as usual.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def check_unique_ids(results: list[Result]) -> None:

@@ -9,13 +9,60 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from postmortem import __version__
 from postmortem.errors import EXIT_INVALID, EXIT_USAGE, PostmortemError
 
+if TYPE_CHECKING:
+    from postmortem.checker import Policy
+    from postmortem.config import Settings
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _settings(**flags: object) -> Settings:
+    """Config file and environment, then the flags that were given (not None)."""
+    from postmortem.config import ConfigError, load_settings
+    from postmortem.diagnostics import format_text
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        for issue in exc.issues:
+            click.echo(format_text(issue), err=True)
+        sys.exit(EXIT_USAGE)
+    for key, value in flags.items():
+        if value is not None:
+            settings.set(key, value, "command line")
+    return settings
+
+
+def _policy(settings: Settings) -> Policy:
+    from postmortem.checker import Policy
+
+    return Policy(timezone=settings["timezone"], severities=settings["severities"])
+
+
+def _paths(paths: tuple[str, ...], settings: Settings) -> tuple[str, ...]:
+    """The PATHs given, or the configured incidents folder."""
+    if paths:
+        return paths
+    folder = settings["incidents"]
+    if not Path(folder).is_dir():
+        click.echo(
+            f"Error: no PATH given, and the incidents folder {folder} "
+            f"({settings.sources['incidents']}) does not exist",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)
+    return (str(folder),)
+
+
+def _day(value: object) -> date | None:
+    return value.date() if value is not None else None  # type: ignore[attr-defined]
 
 
 class _Group(click.Group):
@@ -45,7 +92,7 @@ def cli() -> None:
 
 
 @cli.command("check", context_settings=CONTEXT)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option(
     "--format",
     "-o",
@@ -59,7 +106,8 @@ def cli() -> None:
 def check_command(paths: tuple[str, ...], output_format: str, quiet: bool) -> None:
     """Check incident records against the format, reporting every error in every file.
 
-    PATHS are record files, or folders searched recursively for *.yaml and *.yml.
+    PATHS are record files, or folders searched recursively for *.yaml and *.yml
+    (default: the configured incidents folder, `incidents`).
 
     \b
     Examples:
@@ -74,7 +122,9 @@ def check_command(paths: tuple[str, ...], output_format: str, quiet: bool) -> No
     from postmortem.checker import check_paths
     from postmortem.diagnostics import format_github, format_json, format_text, sort_issues
 
-    results = check_paths(paths)
+    settings = _settings()
+    paths = _paths(paths, settings)
+    results = check_paths(paths, _policy(settings))
     if not results:
         click.echo(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}", err=True)
         sys.exit(EXIT_USAGE)
@@ -124,10 +174,8 @@ def schema_command() -> None:
 @click.option(
     "--dir",
     "folder",
-    default="incidents",
-    show_default=True,
     type=click.Path(file_okay=False),
-    help="Folder to write ID.yaml into (created if missing).",
+    help="Folder to write ID.yaml into (created if missing; default: the incidents folder).",
 )
 @click.option("--title", help="The incident's one-line title.")
 @click.option(
@@ -136,7 +184,7 @@ def schema_command() -> None:
     type=click.DateTime(["%Y-%m-%d"]),
     help="The day the incident started (default: today).",
 )
-def new_command(ident: str, folder: str, title: str | None, day: object) -> None:
+def new_command(ident: str, folder: str | None, title: str | None, day: object) -> None:
     """Write a commented skeleton record, ID.yaml, to fill in.
 
     The skeleton is a valid draft: it passes `check` as written, and still does once its
@@ -150,13 +198,18 @@ def new_command(ident: str, folder: str, title: str | None, day: object) -> None
     from postmortem.skeleton import write_skeleton
 
     start = day.date() if day is not None else date.today()  # type: ignore[attr-defined]
-    path = write_skeleton(ident, Path(folder), title=title, day=start)
+    settings = _settings(incidents=Path(folder) if folder else None)
+    path = write_skeleton(ident, Path(settings["incidents"]), title=title, day=start)
     click.echo(f"wrote {path}; fill in the TODOs, then run: postmortem check {path}", err=True)
 
 
-def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+def _formats(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[str, ...] | None:
     from postmortem.render import FORMATS
 
+    if value is None:
+        return None
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
@@ -167,23 +220,19 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
 
 
 @cli.command("render", context_settings=CONTEXT)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option(
     "-o",
     "--output",
     "outdir",
-    default="site",
-    show_default=True,
     type=click.Path(file_okay=False),
-    help="Folder to write <id>.md, <id>.html and <id>.pdf into.",
+    help="Folder to write <id>.md, <id>.html and <id>.pdf into (default: site).",
 )
 @click.option(
     "-f",
     "--formats",
-    default="md,html,pdf",
-    show_default=True,
     callback=_formats,
-    help="Comma-separated formats to write: md, html, pdf.",
+    help="Comma-separated formats to write: md, html, pdf (default: all three).",
 )
 @click.option(
     "--templates",
@@ -193,9 +242,7 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
 @click.option(
     "--page-size",
     type=click.Choice(["A4", "Letter"], case_sensitive=False),
-    default="A4",
-    show_default=True,
-    help="PDF page size.",
+    help="PDF page size (default: A4).",
 )
 @click.option(
     "--pdf-variant",
@@ -224,10 +271,10 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written or removed.")
 def render_command(
     paths: tuple[str, ...],
-    outdir: str,
-    formats: tuple[str, ...],
+    outdir: str | None,
+    formats: tuple[str, ...] | None,
     templates: str | None,
-    page_size: str,
+    page_size: str | None,
     pdf_variant: str | None,
     today: object,
     jobs: int | None,
@@ -269,11 +316,23 @@ def render_command(
 
     started = time.monotonic()
     bar = _Progress(enabled=not quiet and sys.stderr.isatty() and not os.environ.get("CI"))
-    options = Options(
+    settings = _settings(
+        output=Path(outdir) if outdir else None,
         formats=formats,
         templates=Path(templates) if templates else None,
-        page_size="Letter" if page_size.lower() == "letter" else "A4",
-        today=today.date() if today is not None else date.today(),  # type: ignore[attr-defined]
+        page_size=("Letter" if page_size.lower() == "letter" else "A4") if page_size else None,
+        today=_day(today),
+    )
+    paths = _paths(paths, settings)
+    outdir = str(settings["output"])
+    if settings["templates"] is not None and not Path(settings["templates"]).is_dir():
+        click.echo(f"Error: the templates folder {settings['templates']} does not exist", err=True)
+        sys.exit(EXIT_USAGE)
+    options = Options(
+        formats=settings["formats"],
+        templates=settings["templates"],
+        page_size=settings["page_size"],
+        today=settings.today,
         source_date_epoch=source_date_epoch(),
         pdf_variant=pdf_variant.lower() if pdf_variant else None,
     )
@@ -285,6 +344,7 @@ def render_command(
         force=force,
         progress=bar.update,
         shard=shard,
+        policy=_policy(settings),
     )
     bar.clear()
     if summary.total == 0:
@@ -345,16 +405,12 @@ class _Progress:
     "-o",
     "--output",
     "outdir",
-    default="site",
-    show_default=True,
     type=click.Path(file_okay=False),
-    help="Folder of the joined site.",
+    help="Folder of the joined site (default: site).",
 )
 @click.option(
     "-f",
     "--formats",
-    default="md,html,pdf",
-    show_default=True,
     callback=_formats,
     help="The formats the shards were rendered with (the index is made as md and html).",
 )
@@ -371,8 +427,8 @@ class _Progress:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def index_command(
     shards: tuple[str, ...],
-    outdir: str,
-    formats: tuple[str, ...],
+    outdir: str | None,
+    formats: tuple[str, ...] | None,
     templates: str | None,
     today: object,
     quiet: bool,
@@ -394,12 +450,17 @@ def index_command(
     from postmortem.render import Options
     from postmortem.site import join_shards
 
-    options = Options(
+    settings = _settings(
+        output=Path(outdir) if outdir else None,
         formats=formats,
         templates=Path(templates) if templates else None,
-        today=today.date() if today is not None else date.today(),  # type: ignore[attr-defined]
+        today=_day(today),
     )
-    summary = join_shards([Path(s) for s in shards], Path(outdir), options)
+    outdir = str(settings["output"])
+    options = Options(
+        formats=settings["formats"], templates=settings["templates"], today=settings.today
+    )
+    summary = join_shards([Path(s) for s in shards], Path(outdir), options, _policy(settings))
     for issue in sort_issues(summary.issues):
         click.echo(format_text(issue), err=True)
     if not quiet:
@@ -411,7 +472,7 @@ def index_command(
 
 
 @cli.command("actions", context_settings=CONTEXT)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option(
     "--status",
     "statuses",
@@ -465,7 +526,9 @@ def actions_command(
     from postmortem.checker import check_paths
     from postmortem.diagnostics import format_text, sort_issues
 
-    results = check_paths(paths)
+    settings = _settings(today=_day(today))
+    paths = _paths(paths, settings)
+    results = check_paths(paths, _policy(settings))
     if not results:
         click.echo(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}", err=True)
         sys.exit(EXIT_USAGE)
@@ -473,7 +536,7 @@ def actions_command(
         click.echo(format_text(issue), err=True)
     found = collect(
         [r.incident for r in results if r.incident is not None],
-        today=today.date() if today is not None else date.today(),  # type: ignore[attr-defined]
+        today=settings.today,
         statuses=statuses or ("open", "in-progress"),
         overdue_only=overdue,
         owner=owner,
@@ -520,6 +583,63 @@ def extract_command(pdf: str, output: str | None, force: bool) -> None:
         return
     path = extract_to(Path(pdf), Path(output) if output else None, force=force)
     click.echo(f"wrote {path}", err=True)
+
+
+@cli.command("config", context_settings=CONTEXT)
+@click.option(
+    "--format",
+    "-o",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def config_command(output_format: str) -> None:
+    """Print the effective settings and where each came from.
+
+    Settings come from, lowest first: the defaults; `[tool.postmortem]` in pyproject.toml
+    or a postmortem.toml (the first found from this folder upwards); the environment
+    (POSTMORTEM_<KEY>, e.g. POSTMORTEM_TODAY=2024-01-01); each command's flags.
+
+    \b
+    Keys: incidents, output, formats, page_size, templates, timezone, severities, today.
+    Example postmortem.toml:
+      incidents = "docs/incidents"
+      output = "public/postmortems"
+      formats = ["md", "html"]
+      severities = ["SEV1", "SEV2", "SEV3"]
+      timezone = "Europe/Berlin"
+
+    \b
+    Examples:
+      postmortem config
+      postmortem config --format json
+    """
+    import json
+
+    from postmortem.config import KEYS
+
+    settings = _settings()
+
+    def shown(value: object) -> object:
+        if isinstance(value, tuple):
+            return list(value)
+        return None if value is None else str(value) if not isinstance(value, list) else value
+
+    if output_format == "json":
+        data = {
+            "file": str(settings.file) if settings.file else None,
+            "settings": {
+                k: {"value": shown(settings[k]), "source": settings.sources[k]} for k in KEYS
+            },
+        }
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"# config file: {settings.file or 'none found'}")
+    for key in KEYS:
+        value = shown(settings[key])
+        text = ", ".join(value) if isinstance(value, list) else "(none)" if value is None else value
+        click.echo(f"{key} = {text}    # {settings.sources[key]}")
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 import yaml
@@ -45,14 +46,51 @@ class LoadError(Exception):
 
 
 @dataclass
-class Document:
-    """A loaded record: plain data, and where each part of it was written."""
+class Places:
+    """Where each part of a record was written, and how YAML 1.1 read its plain scalars."""
 
-    data: dict[str, Any]
     positions: dict[Path, Pos] = field(default_factory=dict)
     key_positions: dict[Path, Pos] = field(default_factory=dict)
     # Plain scalars that YAML 1.1 turned into a non-string: path → how it read them.
     readings: dict[Path, str] = field(default_factory=dict)
+
+
+class Document:
+    """A loaded record: plain data, and where each part of it was written.
+
+    Positions are only needed to report an error, and recording ~600 of them per record
+    costs as much as parsing it: they are found on first use, by parsing the text again
+    (the same text gives the same positions).
+    """
+
+    def __init__(
+        self, data: dict[str, Any], text: str | bytes = "", places: Places | None = None
+    ) -> None:
+        self.data = data
+        self._text = text  # or the bytes it was decoded from (a checker keeps those anyway)
+        self._places = places
+
+    def _located(self) -> Places:
+        if self._places is None:
+            text = self._text if isinstance(self._text, str) else decode(self._text)
+            loader = _Loader(text)
+            try:
+                self._places = _build(loader)[1]
+            finally:
+                loader.dispose()
+        return self._places
+
+    @property
+    def positions(self) -> dict[Path, Pos]:
+        return self._located().positions
+
+    @property
+    def key_positions(self) -> dict[Path, Pos]:
+        return self._located().key_positions
+
+    @property
+    def readings(self) -> dict[Path, str]:
+        return self._located().readings
 
     def position(self, path: Path) -> Pos:
         """Where `path` was written, or its closest written ancestor."""
@@ -152,11 +190,28 @@ def _reading(text: str, value: Any) -> str | None:
     return f"YAML reads {text} as a number"
 
 
-def load_text(text: str) -> Document:
+def load_bytes(raw: bytes) -> Document:
+    """Decode and parse a record's bytes (as `load_text(decode(raw))`), or raise LoadError.
+
+    The Document keeps `raw`, not the text, to find positions again if they are asked for.
+    """
+    return load_text(decode(raw), raw)
+
+
+def load_text(text: str, source: bytes | None = None) -> Document:
     """Parse one YAML document into a Document, or raise LoadError."""
+    keep = text if source is None else source
     loader = _Loader(text)
     try:
-        return _build(loader)
+        return Document(_build_data(loader), keep)
+    except Exception:  # noqa: S110 - any doubt: the careful builder decides, and says why
+        pass
+    finally:
+        loader.dispose()
+    loader = _Loader(text)
+    try:
+        data, places = _build(loader)
+        return Document(data, keep, places)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
@@ -185,8 +240,103 @@ def load_text(text: str) -> Document:
         loader.dispose()
 
 
-def _build(loader: yaml.SafeLoader) -> Document:
-    doc = Document(data={})
+class _Unsure(Exception):
+    """The fast builder met something only the careful one can judge (or word)."""
+
+
+# Plain scalar → its resolved tag: keys and enum values repeat across every record.
+_RESOLVED: dict[str, str] = {}
+_STR = _STD + "str"
+_COLLECTION_TAGS = (None, "!", _STD + "map", _STD + "seq")
+
+
+def _build_data(loader: yaml.SafeLoader) -> dict[str, Any]:
+    """The record's data alone, for a record with nothing to report: the common case.
+
+    It takes the data as `_build` would, without recording positions, and raises
+    _Unsure at anything `_build` would refuse (and at anything unusual), so that
+    `_build` then finds the error and its position. Keep the two in step.
+    """
+    get_event = loader.get_event
+    resolve = loader.resolve
+    resolved = _RESOLVED
+    scalar_event = events.ScalarEvent
+    mapping_start = events.MappingStartEvent
+    sequence_start = events.SequenceStartEvent
+    collection_end = (events.MappingEndEvent, events.SequenceEndEvent)
+    no_key = _Unsure  # a sentinel: never a key
+    stack: list[list[Any]] = []  # [container, pending key (mappings) or no_key]
+    root: Any = no_key
+    documents = nodes = 0
+    while True:
+        ev = get_event()
+        kind = ev.__class__
+        if kind is scalar_event:
+            if ev.anchor is not None:
+                raise _Unsure
+            tag = ev.tag
+            value = ev.value
+            if tag is None or tag == "!":
+                if ev.implicit[0]:
+                    tag = resolved.get(value)
+                    if tag is None:
+                        tag = resolve(yaml.ScalarNode, value, ev.implicit)
+                        if len(value) <= 64 and len(resolved) < 4096:
+                            resolved[value] = tag
+                else:
+                    tag = _STR
+            if tag != _STR:
+                if tag not in _ALLOWED_TAGS:
+                    raise _Unsure
+                value = _scalar(ev, loader)[0]
+        elif kind is mapping_start or kind is sequence_start:
+            if ev.anchor is not None or ev.tag not in _COLLECTION_TAGS or len(stack) >= MAX_DEPTH:
+                raise _Unsure
+            value = {} if kind is mapping_start else []
+        elif kind in collection_end:
+            stack.pop()
+            continue
+        elif kind is events.StreamEndEvent:
+            break
+        elif kind is events.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _Unsure
+            continue
+        elif kind is events.StreamStartEvent or kind is events.DocumentEndEvent:
+            continue
+        else:  # an alias, or an event this loop does not know
+            raise _Unsure
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise _Unsure
+        if not stack:
+            if root is not no_key:
+                raise _Unsure
+            root = value
+        else:
+            frame = stack[-1]
+            container = frame[0]
+            if container.__class__ is list:
+                container.append(value)
+            elif frame[1] is no_key:
+                if value.__class__ is not str or value in container:
+                    raise _Unsure
+                # One string per key name across all records, not one per occurrence.
+                frame[1] = intern(value)
+                continue
+            else:
+                container[frame[1]] = value
+                frame[1] = no_key
+        if kind is not scalar_event:
+            stack.append([value, no_key])
+    if root.__class__ is not dict:
+        raise _Unsure
+    return root
+
+
+def _build(loader: yaml.SafeLoader) -> tuple[dict[str, Any], Places]:
+    doc = Places()
     # Frames: [container, path, pending key or None]; a mapping's key waits in slot 2.
     stack: list[list[Any]] = []
     root: Any = None
@@ -278,11 +428,10 @@ def _build(loader: yaml.SafeLoader) -> Document:
             "type",
             *doc.positions[()],
         )
-    doc.data = root
-    return doc
+    return root, doc
 
 
-def _take_key(doc: Document, frame: list[Any], ev: events.Event, key: Any) -> None:
+def _take_key(doc: Places, frame: list[Any], ev: events.Event, key: Any) -> None:
     """Store a mapping key in its frame, refusing non-text and duplicate keys."""
     if not isinstance(key, str):
         raise LoadError(

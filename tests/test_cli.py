@@ -64,7 +64,7 @@ def test_text_summary_goes_to_stderr() -> None:
     [
         (["check", GOOD], 0),
         (["check", BAD], 1),
-        (["check"], 2),
+        (["check"], 0),  # no PATH: the incidents folder
         (["check", "no/such/file.yaml"], 2),
         (["check", "--format", "xml", GOOD], 2),
         (["check", "tests"], 1),  # folders are searched recursively
@@ -99,7 +99,9 @@ def test_version() -> None:
     assert result.stdout == f"postmortem, version {__version__}\n"
 
 
-@pytest.mark.parametrize("command", ["check", "schema", "new"])
+@pytest.mark.parametrize(
+    "command", ["check", "schema", "new", "render", "actions", "index", "config", "extract"]
+)
 def test_every_command_has_help_with_examples(command: str) -> None:
     result = run_cli(command, "--help")
     assert result.exit_code == 0
@@ -137,3 +139,34 @@ def test_check_does_not_import_heavy_modules() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_scripts(shell: str) -> None:
+    env = {**os.environ, "_POSTMORTEM_COMPLETE": f"{shell}_source"}
+    result = subprocess.run(
+        [_installed_entry_point()], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0
+    assert "_POSTMORTEM_COMPLETE" in result.stdout
+
+
+def test_completion_offers_commands() -> None:
+    env = {
+        **os.environ,
+        "_POSTMORTEM_COMPLETE": "bash_complete",
+        "COMP_WORDS": "postmortem re",
+        "COMP_CWORD": "1",
+    }
+    result = subprocess.run(
+        [_installed_entry_point()], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert "plain,render" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command", ["check", "schema", "new", "render", "actions", "index", "config", "extract"]
+)
+def test_every_command_is_in_the_readme(command: str) -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert f"postmortem {command}" in readme

@@ -1,0 +1,198 @@
+"""Settings: `[tool.postmortem]` in pyproject.toml or a postmortem.toml, the environment, flags.
+
+Precedence, lowest first: built-in default < config file < environment (POSTMORTEM_<KEY>) <
+command-line flag. The config file is the first `postmortem.toml`, or `pyproject.toml`
+with a `[tool.postmortem]` table, found from the working folder upwards.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from postmortem.diagnostics import Issue
+from postmortem.model import zones
+
+FORMATS = ("md", "html", "pdf")
+
+
+class ConfigError(Exception):
+    """The configuration is wrong; carries issues with file, line and column."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__("\n".join(i.message for i in issues))
+        self.issues = issues
+
+
+def _path(value: Any) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a path (text)")
+    return Path(value)
+
+
+def _formats(value: Any) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise ValueError('expected a list of formats such as ["md", "html"]')
+    chosen = tuple(dict.fromkeys(i.strip().lower() for i in items if i.strip()))
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad or not chosen:
+        raise ValueError(f"{', '.join(bad) or 'nothing'}: choose from {', '.join(FORMATS)}")
+    return chosen
+
+
+def _page_size(value: Any) -> str:
+    if not isinstance(value, str) or value.lower() not in ("a4", "letter"):
+        raise ValueError("expected 'A4' or 'Letter'")
+    return "A4" if value.lower() == "a4" else "Letter"
+
+
+def _timezone(value: Any) -> str:
+    if not isinstance(value, str) or value not in zones():
+        raise ValueError(f"{value!r} is not an IANA time zone name (e.g. 'UTC', 'Europe/Berlin')")
+    return value
+
+
+def _severities(value: Any) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    if (
+        not isinstance(items, list | tuple)
+        or not items
+        or not all(isinstance(i, str) for i in items)
+    ):
+        raise ValueError('expected a non-empty list of severities such as ["SEV1", "SEV2"]')
+    return tuple(i.strip() for i in items if i.strip())
+
+
+def _today(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError("expected a date, YYYY-MM-DD") from None
+
+
+# key → (parser, default, what it is for)
+KEYS: dict[str, tuple[Callable[[Any], Any], Any, str]] = {
+    "incidents": (_path, Path("incidents"), "folder of records, when no PATH is given"),
+    "output": (_path, Path("site"), "output folder of `render`"),
+    "formats": (_formats, FORMATS, "formats `render` writes"),
+    "page_size": (_page_size, "A4", "PDF page size"),
+    "templates": (_path, None, "folder of your own templates"),
+    "timezone": (_timezone, "UTC", "time zone of records that name none"),
+    "severities": (_severities, None, "allowed severity values (none: any)"),
+    "today": (_today, None, "the date open action items are overdue against (none: today)"),
+}
+
+
+@dataclass
+class Settings:
+    """Effective settings, and where each came from."""
+
+    values: dict[str, Any] = field(default_factory=lambda: {k: v[1] for k, v in KEYS.items()})
+    sources: dict[str, str] = field(default_factory=lambda: dict.fromkeys(KEYS, "default"))
+    file: Path | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def set(self, key: str, value: Any, source: str) -> None:
+        self.values[key] = value
+        self.sources[key] = source
+
+    @property
+    def today(self) -> date:
+        return self.values["today"] or date.today()
+
+
+def find_file(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest postmortem.toml, or pyproject.toml with [tool.postmortem], upwards."""
+    for folder in (start, *start.parents):
+        own = folder / "postmortem.toml"
+        if own.is_file():
+            return own, _read(own)
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            table = _read(pyproject).get("tool", {}).get("postmortem")
+            if isinstance(table, dict):
+                return pyproject, table
+    return None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        return tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Issue(shown, 0, 0, f"cannot read: {exc}", "config")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line, col = (int(match[1]), int(match[2])) if match else (text.count("\n") + 1, 1)
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+        issue = Issue(shown, line, col, f"invalid TOML: {message}", "config")
+        raise ConfigError([issue]) from None
+
+
+def _key_position(path: Path, key: str) -> tuple[int, int]:
+    """Where `key` is written (TOML parsers give no positions; the file is small)."""
+    in_table = path.name == "postmortem.toml"
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_table = path.name == "postmortem.toml" or stripped.replace(" ", "") in (
+                "[tool.postmortem]",
+            )
+            continue
+        if in_table and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return number, line.index(key) + 1
+    return 0, 0
+
+
+def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, then the config file, then POSTMORTEM_* environment variables."""
+    settings = Settings()
+    here = (cwd or Path.cwd()).resolve()
+    found = find_file(here)
+    issues: list[Issue] = []
+    if found is not None:
+        path, table = found
+        if path.is_relative_to(here):
+            path = path.relative_to(here)  # shorter in messages; the folder is the same
+        settings.file = path
+        for key, value in table.items():
+            line, col = _key_position(path, key)
+            if key not in KEYS:
+                close = difflib.get_close_matches(key, list(KEYS), n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                message = f"unknown key {key!r}{hint}; known keys: {', '.join(KEYS)}"
+                issues.append(Issue(str(path), line, col, message, "config"))
+                continue
+            try:
+                parsed = KEYS[key][0](value)
+            except ValueError as exc:
+                issues.append(Issue(str(path), line, col, f"{key}: {exc}", "config"))
+                continue
+            if key in ("incidents", "output", "templates"):
+                # Relative to the config file's folder, wherever the command runs from.
+                parsed = parsed if parsed.is_absolute() else found[0].parent / parsed
+            settings.set(key, parsed, f"{path}:{line}" if line else str(path))
+    env = os.environ if environ is None else environ
+    for key, (parser, _, _) in KEYS.items():
+        name = f"POSTMORTEM_{key.upper()}"
+        if name in env:
+            try:
+                settings.set(key, parser(env[name]), f"environment {name}")
+            except ValueError as exc:
+                issues.append(Issue(f"environment {name}", 0, 0, f"{key}: {exc}", "config"))
+    if issues:
+        raise ConfigError(issues)
+    return settings
