@@ -1,0 +1,195 @@
+"""The MkDocs plugin: a folder of records → one page per incident and the index, in the site.
+
+```yaml
+# mkdocs.yml
+plugins:
+  - search
+  - postmortem:
+      records: incidents     # folder of records, beside mkdocs.yml (default)
+      prefix: incidents/     # where the pages go in the site (default)
+      pdf: false             # also build <id>.pdf and link it from each page
+      today: 2024-03-20      # the date open action items are overdue against (default: today)
+```
+
+The pages are the Markdown output of `postmortem render`, added as virtual files: nothing is
+written into `docs_dir`. Records are checked exactly as `postmortem check` checks them (with
+the project's `postmortem.toml` or `[tool.postmortem]`, when there is one); each error is
+logged as a warning, `PATH:LINE:COL: error: …`, so that `mkdocs build --strict` fails on an
+invalid record while a plain build publishes the valid ones. MkDocs is imported only here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+
+from postmortem.checker import Policy, Result, check_paths
+from postmortem.diagnostics import Issue, format_text, sort_issues
+from postmortem.errors import PostmortemError
+from postmortem.manifest import digest, tree_digest
+from postmortem.model import Incident
+from postmortem.render import Options, source_date_epoch
+from postmortem.site import Rendered, Task, check_images, render_task
+
+log = get_plugin_logger(__name__)
+
+
+class _Day(c.BaseConfigOption[date | None]):
+    """A date, written as YAML's `2024-03-20` or as text."""
+
+    def run_validation(self, value: object) -> date | None:
+        if value is None or isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise base.ValidationError(f"expected a date, YYYY-MM-DD, got {value!r}") from None
+
+
+class PostmortemConfig(base.Config):
+    records = c.Type(str, default="incidents")
+    prefix = c.Type(str, default="incidents/")
+    pdf = c.Type(bool, default=False)
+    today = _Day()
+
+
+def site_prefix(raw: str) -> str:
+    """`incidents`, `/incidents/` → `incidents/`; the site root is ``; no `..`."""
+    parts = [p for p in PurePosixPath(raw.replace("\\", "/")).parts if p not in ("/", ".")]
+    if ".." in parts:
+        raise PluginError(f"postmortem: prefix {raw!r} must stay inside the site (no '..')")
+    return "".join(f"{p}/" for p in parts)
+
+
+def with_pdf_link(markdown: bytes, ident: str) -> bytes:
+    """The page with a link to its PDF under the title (or first, if a template has none)."""
+    link = f"[Download as PDF]({ident}.pdf)\n\n"
+    lines = markdown.decode().splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("# "):
+            lines.insert(i + 1, "\n" + link.rstrip("\n") + "\n")
+            return "".join(lines).encode()
+    return (link + "".join(lines)).encode()
+
+
+class PostmortemPlugin(BasePlugin[PostmortemConfig]):
+    """Adds `<prefix><id>.md` for every valid record, and `<prefix>index.md`."""
+
+    def __init__(self) -> None:
+        # Kept across the rebuilds of one `mkdocs serve` (see on_startup): fingerprint →
+        # rendered record, so that saving one record does not render every PDF again.
+        self._cache: dict[str, Rendered] = {}
+        self._folder = Path("incidents")
+        self._watch: list[Path] = []
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining this hook keeps one plugin object for all the builds of `mkdocs serve`.
+        pass
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        from postmortem.config import ConfigError, load_settings
+
+        root = Path(config.config_file_path or ".").resolve().parent
+        folder = root / self.config.records
+        if not folder.is_dir():
+            raise PluginError(
+                f"postmortem: records folder {self.config.records!r} ({folder}) does not exist"
+            )
+        # As given relative to the working folder when it is inside it, so that messages
+        # read as `postmortem check incidents/` prints them from the same place.
+        cwd = Path.cwd().resolve()
+        self._folder = folder.relative_to(cwd) if folder.is_relative_to(cwd) else folder
+        self._prefix = site_prefix(self.config.prefix)
+        try:
+            settings = load_settings(cwd=root)
+            epoch = source_date_epoch()
+        except ConfigError as exc:
+            raise PluginError("\n".join(format_text(i) for i in exc.issues)) from None
+        except PostmortemError as exc:
+            raise PluginError(f"postmortem: {exc}") from None
+        self._policy = Policy(timezone=settings["timezone"], severities=settings["severities"])
+        self._options = Options(
+            formats=("md", "pdf") if self.config.pdf else ("md",),
+            templates=settings["templates"],
+            page_size=settings["page_size"],
+            today=self.config.today or settings.today,
+            source_date_epoch=epoch,
+        )
+        self._watch = [folder] + ([settings.file] if settings.file else [])
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        from postmortem.render.index import render_index
+
+        results = check_paths([self._folder], self._policy)
+        if not results:
+            # Not a warning: a project may add the plugin before its first incident.
+            log.info(f"no records (*.yaml, *.yml) in {self._folder} yet")
+        valid = [r for r in results if r.incident is not None]
+        titles = {r.incident.id: r.incident.title for r in valid if r.incident}
+        issues: list[Issue] = [i for r in results for i in r.issues]
+        pages: dict[str, bytes] = {}
+        published: list[Incident] = []
+        cache: dict[str, Rendered] = {}
+        for result in valid:
+            assert result.incident is not None
+            key = self._fingerprint(result, titles)
+            rendered = self._cache.get(key) or render_task(
+                Task(result.path, result.source, self._options, titles, self._policy)
+            )
+            if rendered.issues or not rendered.outputs:
+                issues += rendered.issues
+                continue
+            cache[key] = rendered
+            outputs = dict(rendered.outputs)
+            if self.config.pdf:
+                page = f"{rendered.ident}.md"
+                outputs[page] = with_pdf_link(outputs[page], rendered.ident)
+            pages.update(outputs)
+            published.append(result.incident)
+        self._cache = cache
+        for issue in sort_issues(issues):
+            # A warning, not an error: `--strict` counts it and fails the build at its end
+            # (after every record is reported); a plain build goes on with the valid ones.
+            log.warning(format_text(issue))
+        pages.update(render_index(published, self._options))
+        for name, data in sorted(pages.items()):
+            self._add(files, config, self._prefix + name, data)
+        return files
+
+    def on_serve(
+        self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer:
+        for path in self._watch:
+            server.watch(str(path))
+        return server
+
+    def _fingerprint(self, result: Result, titles: dict[str, str]) -> str:
+        """What a record's outputs are made of: its bytes and images, the options."""
+        assert result.incident is not None
+        folder = Path(result.path).parent
+        pictures, _ = check_images(result, result.incident)
+        parts: list[bytes | str] = [result.path, result.source, repr(self._options)]
+        parts += [repr(self._policy), tree_digest(self._options.templates)]
+        # Other records show only through the titles of the related incidents it links.
+        parts.append(repr([titles.get(r) for r in result.incident.related]))
+        for rel in pictures:
+            parts += [rel, (folder / rel).read_bytes()]
+        return digest(*parts)
+
+    def _add(self, files: Files, config: MkDocsConfig, uri: str, data: bytes) -> None:
+        existing = files.get_file_from_path(uri)
+        if existing is not None:
+            if existing.is_documentation_page():
+                log.warning(f"the generated page {uri} replaces {existing.src_uri} of docs_dir")
+            files.remove(existing)
+        files.append(File.generated(config, uri, content=data))
