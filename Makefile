@@ -52,5 +52,10 @@ golden: $(STAMP) $(AXE) $(MERMAID)
 	POSTMORTEM_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q
 	git status --short tests/
 
+## bench: time postmortem against the libraries' floor and check-jsonschema (~20 min);
+## writes benchmarks/RESULTS.md. A quick smoke run: .venv/bin/python benchmarks/run.py --quick
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
 clean:
 	rm -rf $(VENV) site build dist .pytest_cache tests/browser/node_modules tests/browser/screenshots tests/mermaid/node_modules

@@ -14,13 +14,13 @@ shows as the characters themselves.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from functools import cache
+from collections.abc import Callable, Iterator, Sequence
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
-from markdown_it.tree import SyntaxTreeNode
+from markdown_it.token import Token
 
 from postmortem.model import Incident
 
@@ -55,9 +55,19 @@ def parser() -> MarkdownIt:
     return md
 
 
+# A record's fields are parsed once and the tokens shared by the HTML, the Markdown and the
+# pictures' labels: parsing is most of what Markdown costs. A record has ~40 fields, so this
+# keeps a few records' worth; the renderers only read tokens (markdown-it's image rule
+# re-sets an image's `alt` to the same value, which nothing else reads).
+@lru_cache(maxsize=256)
+def _tokens(text: str) -> list[Token]:
+    return parser().parse(text)
+
+
 def to_html(text: str) -> str:
     """A Markdown field as HTML (raw HTML shown as text, links filtered)."""
-    return parser().render(text)
+    md = parser()
+    return md.renderer.render(_tokens(text), md.options, {})
 
 
 def to_html_inline(text: str) -> str:
@@ -80,7 +90,7 @@ def _probe() -> MarkdownIt:
 def plain_text(text: str) -> str:
     """A Markdown field's words as one line of plain text (for picture labels)."""
     words: list[str] = []
-    for token in parser().parse(text):
+    for token in _tokens(text):
         for child in token.children or ():
             if child.type in ("text", "code_inline"):
                 words.append(child.content)
@@ -135,17 +145,13 @@ _BACKSLASHED = set("\\`*_[]#")
 _LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(?=\s|$)")
 
 
+# Both kinds of escape in one table, for str.translate (the templates print many values).
+_ESCAPES = {ord(ch): "\\" + ch for ch in _BACKSLASHED} | {ord(k): v for k, v in _ENTITIES.items()}
+
+
 def escape_inline(text: str) -> str:
     """Plain text → Markdown that renders as exactly this text, on one line."""
-    out = []
-    for ch in " ".join(text.split("\n")) if "\n" in text else text:
-        if ch in _ENTITIES:
-            out.append(_ENTITIES[ch])
-        elif ch in _BACKSLASHED:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return _guard_line_start("".join(out))
+    return _guard_line_start(text.replace("\n", " ").translate(_ESCAPES))
 
 
 def _guard_line_start(text: str) -> str:
@@ -159,29 +165,74 @@ def _guard_line_start(text: str) -> str:
     return f"{lead}&#{ord(marker)};{text[match.end() :]}"
 
 
+class _Node:
+    """A token, or an open/close pair of tokens with what lies between: what the writer walks.
+
+    markdown-it's SyntaxTreeNode is the same tree with more bookkeeping, which cost as much
+    as all the rest of the Markdown output.
+    """
+
+    __slots__ = ("children", "tok", "type")
+
+    def __init__(self, kind: str, tok: Token, children: list[_Node]) -> None:
+        self.type = kind
+        self.tok = tok  # the token itself, or the opening one of a pair
+        self.children = children
+
+    @property
+    def content(self) -> str:
+        return self.tok.content
+
+    @property
+    def info(self) -> str:
+        return self.tok.info
+
+    @property
+    def attrs(self) -> dict[str, str | int | float]:
+        return self.tok.attrs
+
+
+def _tree(tokens: Sequence[Token]) -> list[_Node]:
+    """markdown-it's flat token stream as nested nodes (`paragraph_open` … → `paragraph`)."""
+    nodes: list[_Node] = []
+    stack = [nodes]
+    for tok in tokens:
+        if tok.nesting == 1:
+            node = _Node(tok.type.removesuffix("_open"), tok, [])
+            stack[-1].append(node)
+            stack.append(node.children)
+        elif tok.nesting == -1:
+            if len(stack) > 1:
+                stack.pop()
+        else:
+            stack[-1].append(_Node(tok.type, tok, _tree(tok.children) if tok.children else []))
+    return nodes
+
+
 def to_markdown(text: str) -> str:
     """A Markdown field, re-written from its tokens: same text, nothing raw passes."""
-    root = SyntaxTreeNode(parser().parse(text))
-    return "\n\n".join(_blocks(root.children)).strip("\n")
+    return "\n\n".join(_blocks(_tree(_tokens(text)))).strip("\n")
 
 
 def to_markdown_inline(text: str) -> str:
     """A Markdown field on one line (table cells): paragraphs joined, breaks as spaces."""
-    root = SyntaxTreeNode(parser().parse(text))
     parts: list[str] = []
-    for node in root.walk():
-        if node.type == "inline":
+    # Blocks nest in the token stream as open/close pairs, so their inline and code
+    # tokens come in it in the order of the text.
+    for tok in _tokens(text):
+        if tok.type == "inline":
+            node = _Node("inline", tok, _tree(tok.children) if tok.children else [])
             parts.append(_inline(node, one_line=True))
-        elif node.type in ("fence", "code_block"):
-            parts.append(code_span(node.content.strip()))
+        elif tok.type in ("fence", "code_block"):
+            parts.append(code_span(tok.content.strip()))
     return " ".join(p for p in parts if p)
 
 
-def _blocks(nodes: list[SyntaxTreeNode]) -> list[str]:
+def _blocks(nodes: list[_Node]) -> list[str]:
     return [b for b in (_block(n) for n in nodes) if b is not None]
 
 
-def _block(node: SyntaxTreeNode) -> str | None:
+def _block(node: _Node) -> str | None:
     kind = node.type
     if kind == "paragraph":
         return _inline(node.children[0]) if node.children else ""
@@ -208,14 +259,11 @@ def _block(node: SyntaxTreeNode) -> str | None:
     return _escape_text(node.content) if node.content else None
 
 
-def _list(node: SyntaxTreeNode) -> str:
+def _list(node: _Node) -> str:
     ordered = node.type == "ordered_list"
     start = int(node.attrs.get("start", 1)) if ordered else 1
     tight = all(
-        getattr(p.nester_tokens.opening, "hidden", False)
-        for item in node.children
-        for p in item.children
-        if p.type == "paragraph"
+        p.tok.hidden for item in node.children for p in item.children if p.type == "paragraph"
     )
     items = []
     for n, item in enumerate(node.children, start=start):
@@ -229,7 +277,7 @@ def _list(node: SyntaxTreeNode) -> str:
     return ("\n" if tight else "\n\n").join(items)
 
 
-def _table(node: SyntaxTreeNode) -> str:
+def _table(node: _Node) -> str:
     rows: list[list[str]] = []
     aligns: list[str] = []
     for section in node.children:
@@ -254,15 +302,7 @@ def _table(node: SyntaxTreeNode) -> str:
 
 
 def _escape_text(text: str, *, line_start: bool = False) -> str:
-    out = []
-    for ch in text:
-        if ch in _ENTITIES:
-            out.append(_ENTITIES[ch])
-        elif ch in _BACKSLASHED:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    escaped = "".join(out)
+    escaped = text.translate(_ESCAPES)
     return _guard_line_start(escaped) if line_start else escaped
 
 
@@ -277,11 +317,11 @@ def _safe_url(url: str) -> str:
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
 
 
-def _inline(node: SyntaxTreeNode, *, one_line: bool = False) -> str:
+def _inline(node: _Node, *, one_line: bool = False) -> str:
     out: list[str] = []
     state = {"line_start": True}
 
-    def walk(children: list[SyntaxTreeNode]) -> None:
+    def walk(children: list[_Node]) -> None:
         for child in children:
             render = _INLINE.get(child.type)
             if render is not None:
@@ -300,7 +340,7 @@ def _inline(node: SyntaxTreeNode, *, one_line: bool = False) -> str:
                 walk(child.children)
             state["line_start"] = False
 
-    def walk_text(children: list[SyntaxTreeNode]) -> str:
+    def walk_text(children: list[_Node]) -> str:
         start = len(out)
         walk(children)
         text = "".join(out[start:])
@@ -311,7 +351,7 @@ def _inline(node: SyntaxTreeNode, *, one_line: bool = False) -> str:
     return "".join(out)
 
 
-def _link(node: SyntaxTreeNode, walk: Callable[[list[SyntaxTreeNode]], str]) -> str:
+def _link(node: _Node, walk: Callable[[list[_Node]], str]) -> str:
     label = walk(node.children)
     href = str(node.attrs.get("href", ""))
     if not link_allowed(href):
@@ -319,12 +359,12 @@ def _link(node: SyntaxTreeNode, walk: Callable[[list[SyntaxTreeNode]], str]) -> 
     return f"[{label}]({_safe_url(href)})"
 
 
-def _image(node: SyntaxTreeNode, walk: Callable[[list[SyntaxTreeNode]], str]) -> str:
+def _image(node: _Node, walk: Callable[[list[_Node]], str]) -> str:
     alt = _escape_text(node.content)
     return f"![{alt}]({_safe_url(str(node.attrs.get('src', '')))})"
 
 
-_INLINE: dict[str, Callable[[SyntaxTreeNode, Any], str]] = {
+_INLINE: dict[str, Callable[[_Node, Any], str]] = {
     "em": lambda n, w: f"*{w(n.children)}*",
     "strong": lambda n, w: f"**{w(n.children)}**",
     "s": lambda n, w: f"~~{w(n.children)}~~",
