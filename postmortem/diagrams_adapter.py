@@ -6,6 +6,7 @@ events become its plain inputs.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -90,6 +91,9 @@ def timeline_of(view: View) -> Timeline:
     )
 
 
+_WIDTH = re.compile(r'<svg\b[^>]*? width="([0-9.]+)"')
+
+
 def diagrams_for(view: View) -> dict[str, Any]:
     """The pictures of one incident, for the templates (SVG as markup, Mermaid as text)."""
     inc = view.incident
@@ -104,15 +108,17 @@ def diagrams_for(view: View) -> dict[str, Any]:
     moments = "; ".join(f"{m.label} {view.clock.full(m.time)}" for m in timeline.markers)
     # A chart of the impact bar alone says nothing the text does not: leave the section out.
     has_chart = bool(timeline.events or timeline.markers or timeline.services)
+    graph = cascade_svg(
+        cascade,
+        title="How the failure spread, from the trigger to each failing part",
+        desc=f"Trigger ({inc.trigger.kind}); {causes}.",
+    )
+    width = _WIDTH.search(graph)
     return {
         "timeline_file": f"{inc.id}.timeline.svg",
-        "cascade": Markup(  # noqa: S704 - built by our SVG writer, every label escaped
-            cascade_svg(
-                cascade,
-                title="How the failure spread, from the trigger to each failing part",
-                desc=f"Trigger ({inc.trigger.kind}); {causes}.",
-            )
-        ),
+        "cascade": Markup(graph),  # noqa: S704 - built by our SVG writer, every label escaped
+        # Its natural width in CSS pixels: a wide one may leave the text column (style.css).
+        "cascade_width": float(width.group(1)) if width else 0.0,
         "timeline": Markup(  # noqa: S704 - built by our SVG writer, every label escaped
             timeline_svg(
                 timeline,

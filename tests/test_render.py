@@ -452,9 +452,13 @@ def test_every_document_has_both_pictures(examples_site: Path, record: Path) -> 
     data = yaml.safe_load(record.read_text())
     steps = len(data["cascade"])
     html = (examples_site / f"{record.stem}.html").read_text()
-    cascade = html.split('<figure class="diagram diagram-cascade">', 1)[1].split("</figure>", 1)[0]
+    cascade = re.split(r'<figure class="diagram diagram-cascade[^"]*">', html, maxsplit=1)[1]
+    cascade = cascade.split("</figure>", 1)[0]
     assert cascade.count('class="pm-node') == steps + 1  # the trigger and every step
     assert "<title" in cascade and "<desc" in cascade
+    # A graph wider than the text column may use more of a wide screen (style.css).
+    width = float(re.search(r'<svg[^>]*? width="([0-9.]+)"', cascade).group(1))
+    assert ("diagram-wide" in html.split(cascade, 1)[0][-80:]) == (width > 640)
     timeline = html.split('<figure class="diagram diagram-timeline">', 1)[1].split("</figure>")[0]
     assert 'class="pm-diagram pm-timeline"' in timeline
     md = (examples_site / f"{record.stem}.md").read_text()
