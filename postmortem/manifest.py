@@ -30,6 +30,13 @@ class Entry:
 @dataclass
 class Manifest:
     records: dict[str, Entry] = field(default_factory=dict)
+    # A build in which every record rendered: the fingerprint of all its inputs (record
+    # bytes, their pictures, options, templates, today), each record's pictures, and the
+    # index's files. A rebuild with the same inputs has nothing to do, and knows it
+    # without parsing a record. Empty when the build had a failure.
+    build: str = ""
+    pictures: dict[str, list[str]] = field(default_factory=dict)
+    index: list[str] = field(default_factory=list)
 
     def to_json(self) -> bytes:
         data = {
@@ -41,6 +48,8 @@ class Manifest:
                 for ident, e in sorted(self.records.items())
             },
         }
+        if self.build:
+            data.update(build=self.build, pictures=self.pictures, index=self.index)
         return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
 
 
@@ -58,9 +67,16 @@ def load(outdir: Path) -> Manifest | None:
             )
             for ident, e in data["records"].items()
         }
+        manifest = Manifest(records)
+        if isinstance(data.get("build"), str):
+            manifest.build = data["build"]
+            manifest.pictures = {
+                str(path): [str(rel) for rel in rels] for path, rels in data["pictures"].items()
+            }
+            manifest.index = [str(name) for name in data["index"]]
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
-    return Manifest(records)
+    return manifest
 
 
 def save(outdir: Path, manifest: Manifest) -> None:

@@ -22,7 +22,14 @@ from pathlib import Path
 import jinja2
 
 from postmortem import __version__
-from postmortem.checker import DEFAULT_POLICY, Policy, Result, check_bytes, check_paths
+from postmortem.checker import (
+    DEFAULT_POLICY,
+    Policy,
+    Result,
+    check_bytes,
+    check_paths,
+    discover,
+)
 from postmortem.derive import build_view, is_overdue
 from postmortem.diagnostics import Issue
 from postmortem.errors import PostmortemError
@@ -187,6 +194,12 @@ def render_paths(
     is written: `join_shards` makes the site of n such folders.
     """
     summary = Summary()
+    env = _options_digest(options, policy)
+    old = None if force else load(outdir)
+    if old is not None and shard is None:
+        same = _unchanged_build(paths, outdir, options, env, old)
+        if same is not None:
+            return same
     results = check_paths(paths, policy)
     # The checked records live until the end of the build: out of the garbage collector's
     # way, its full collections stop walking them again and again (a fifth of the time of
@@ -206,12 +219,6 @@ def render_paths(
         valid = [r for r in valid if r.incident and in_shard(r.incident.id, *shard)]
     outdir.mkdir(parents=True, exist_ok=True)
 
-    old = None if force else load(outdir)
-    env = digest(
-        repr((options.formats, options.page_size, options.pdf_variant, policy)),
-        tree_digest(builtin_templates()),
-        tree_digest(options.templates),
-    )
     new = Manifest()
     todo: list[tuple[Result, str]] = []
     for result in valid:
@@ -263,7 +270,10 @@ def render_paths(
 
     if shard is None:
         incidents = [r.incident for r in valid if r.incident is not None]
-        summary.written += _write_index(incidents, outdir, options)
+        new.index = _write_index(incidents, outdir, options, summary.written)
+        if not summary.failed:
+            new.pictures = {r.path: check_images(r, r.incident)[0] for r in valid if r.incident}
+            new.build = _build_key(new.pictures, options, env)
     save(outdir, new)
     if freeze:
         gc.unfreeze()
@@ -316,7 +326,10 @@ def join_shards(
             summary.failed.append(result.path)
     incidents = [r.incident for r in results if r.incident is not None]
     summary.unchanged = sorted(merged.records)
-    summary.written += _write_index(incidents, outdir, options)
+    merged.index = _write_index(incidents, outdir, options, summary.written)
+    if not summary.failed:  # as one full build would have recorded it
+        merged.pictures = {r.path: check_images(r, r.incident)[0] for r in results if r.incident}
+        merged.build = _build_key(merged.pictures, options, _options_digest(options, policy))
     save(outdir, merged)
     return summary
 
@@ -341,15 +354,66 @@ def _remove_stale(outdir: Path, old: Manifest, new: Manifest) -> list[Path]:
     return removed
 
 
-def _write_index(incidents: list[Incident], outdir: Path, options: Options) -> list[Path]:
+def _write_index(
+    incidents: list[Incident], outdir: Path, options: Options, written: list[Path]
+) -> list[str]:
+    """Write the index's files (adding those that changed to `written`); their names."""
     from postmortem.render.index import render_index
 
-    written = []
+    names = []
     for name, data in render_index(incidents, options).items():
         target = inside(outdir, name)
         if write_atomic(target, data):
             written.append(target)
-    return written
+        names.append(name)
+    return sorted(names)
+
+
+def _options_digest(options: Options, policy: Policy) -> str:
+    """Everything besides the records that every output depends on."""
+    return digest(
+        repr((options.formats, options.page_size, options.pdf_variant, policy)),
+        tree_digest(builtin_templates()),
+        tree_digest(options.templates),
+    )
+
+
+def _build_key(pictures: dict[str, list[str]], options: Options, env: str) -> str:
+    """What a whole build was made from: every record's bytes and pictures, options, today.
+
+    Raises OSError when a file cannot be read (then the build is not known to be the same).
+    """
+    parts: list[bytes | str] = [__version__, env, options.today.isoformat()]
+    for path in sorted(pictures):
+        parts += [path, Path(path).read_bytes()]
+        folder = Path(path).parent
+        for rel in pictures[path]:
+            parts += [rel, (folder / rel).read_bytes()]
+    return digest(*parts)
+
+
+def _unchanged_build(
+    paths: Sequence[str | Path], outdir: Path, options: Options, env: str, old: Manifest
+) -> Summary | None:
+    """The summary of a rebuild with nothing to do, or None when anything may have changed.
+
+    The last build rendered every record and the index from exactly these inputs, and its
+    outputs are all still there: nothing is parsed, checked or rendered again.
+    """
+    if not old.build:
+        return None
+    files = [str(p) for p in discover(paths)]
+    if sorted(files) != sorted(old.pictures):
+        return None
+    try:
+        if _build_key(old.pictures, options, env) != old.build:
+            return None
+    except OSError:
+        return None
+    names = [name for e in old.records.values() for name in e.outputs] + old.index
+    if not all((outdir / name).is_file() for name in names):
+        return None
+    return Summary(total=len(files), unchanged=sorted(old.records))
 
 
 def _run(tasks: list[Task], jobs: int, checked: dict[str, Result]) -> Iterator[Rendered]:

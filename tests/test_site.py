@@ -386,3 +386,62 @@ def test_index_of_a_folder_without_manifest_is_an_error(tmp_path: Path) -> None:
     result = run_cli("index", str(tmp_path), "-o", str(tmp_path / "out"))
     assert result.exit_code == 1
     assert "has no postmortem manifest" in result.stderr
+
+
+def test_a_rebuild_with_nothing_changed_parses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole-build shortcut: same records, pictures, options and day: no record is read
+    as YAML. Anything else that changed falls back to the fingerprint of each record."""
+    import postmortem.site as site
+    from postmortem.render import Options
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    _small_corpus(src, 3)
+    record = src / "gen-001.yaml"
+    record.write_text(
+        record.read_text().replace("summary: Generated.", 'summary: "![chart](c.svg)"')
+    )
+    picture = src / "c.svg"
+    picture.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')
+    options = Options(formats=("md", "html"), today=date(2024, 1, 1))
+    checks: list[object] = []
+    real = site.check_paths
+    monkeypatch.setattr(site, "check_paths", lambda *a, **k: checks.append(a) or real(*a, **k))
+
+    def build(**changes: object) -> site.Summary:
+        checks.clear()
+        return site.render_paths([src], out, Options(**{**options.__dict__, **changes}))
+
+    assert len(build().rendered) == 3 and len(checks) == 1
+    summary = build()
+    assert (
+        checks == []
+        and summary.total == 3
+        and summary.unchanged
+        == [
+            "gen-000",
+            "gen-001",
+            "gen-002",
+        ]
+    )
+    picture.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="5" height="5"/>')
+    summary = build()
+    assert len(checks) == 1 and summary.rendered == ["gen-001"]
+    assert build().rendered == [] and checks == []
+    (out / "gen-002.html").unlink()
+    assert build().rendered == ["gen-002"] and len(checks) == 1
+    (out / "index.html").unlink()
+    build()
+    assert len(checks) == 1 and (out / "index.html").is_file()
+    build(today=date(2024, 1, 2))  # overdue flags may change: the index is made again
+    assert len(checks) == 1
+    (src / "gen-003.yaml").write_text(
+        (src / "gen-000.yaml").read_text().replace("gen-000", "gen-003")
+    )
+    assert build().rendered == ["gen-003"] and len(checks) == 1
+    (src / "gen-003.yaml").write_text("id: [broken\n")
+    summary = build()
+    assert summary.failed and len(checks) == 1
+    summary = build()  # a failed record is reported again, never skipped
+    assert summary.failed and len(checks) == 1
