@@ -6,6 +6,7 @@ Library modules are imported inside each command so that `--help` and `check` st
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -644,4 +645,8 @@ def config_command(output_format: str) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    # pydantic looks for plugins through every installed distribution's entry points when
+    # the first model is built: a third of `postmortem check one.yaml`. The command line
+    # has no use for them (a user who wants one can still set the variable to their list).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     cli(prog_name="postmortem")

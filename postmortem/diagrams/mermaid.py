@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from postmortem.diagrams.cascade import index_edges
@@ -14,6 +15,9 @@ _SAFE = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,-_/+=?!@%*'~^$"
     "\u2014\u2013\u00b7\u2026"  # em and en dash, middle dot, ellipsis
 )
+
+# A label made of safe characters only (the common case) needs no per-character pass.
+_ALL_SAFE = re.compile("[" + re.escape("".join(sorted(_SAFE))) + "]*")
 
 
 def _escape_char(ch: str) -> str:
@@ -32,6 +36,8 @@ def label(node: Node) -> str:
     text = " — ".join(part for part in parts if part)
     if len(text) > MAX_LABEL:
         text = text[: MAX_LABEL - 1].rstrip() + "…"
+    if _ALL_SAFE.fullmatch(text):
+        return text
     return "".join(_escape_char(ch) for ch in text)
 
 

@@ -17,7 +17,7 @@ Attr = str | float | int
 
 def num(value: float) -> str:
     """A coordinate with at most two decimals and no trailing zeros (stable bytes)."""
-    text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
+    text = f"{value:.2f}".rstrip("0").rstrip(".")  # .2f rounds as round(value, 2) does
     return "0" if text == "-0" else text
 
 
@@ -25,8 +25,10 @@ def el(name: str, attrs: dict[str, Attr], body: str | None = None) -> str:
     """One element; attribute values are escaped, `body` must already be markup."""
     parts = [name]
     for key, value in attrs.items():
-        shown = num(value) if isinstance(value, float) else str(value)
-        parts.append(f'{key}="{escape(shown)}"')
+        if value.__class__ is float:
+            parts.append(f'{key}="{num(value)}"')  # type: ignore[arg-type]
+        else:
+            parts.append(f'{key}="{escape(str(value))}"')
     opening = " ".join(parts)
     return f"<{opening}/>" if body is None else f"<{opening}>{body}</{name}>"
 

@@ -18,8 +18,13 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", _NOT_XML.sub("", text)).strip()
 
 
+_MARKUP = re.compile("[&<>\"']")
+
+
 def escape(text: str) -> str:
     """Escape for XML text and attribute values alike."""
+    if _MARKUP.search(text) is None:  # most labels and every number: nothing to do
+        return text
     return (
         text.replace("&", "&amp;")
         .replace("<", "&lt;")
@@ -49,9 +54,29 @@ def _char_units(ch: str, bold: bool) -> int:
 FALLBACK_SLACK = 1.12
 
 
+# Each character's units, per weight, as they are first measured (labels repeat letters).
+_UNITS: tuple[dict[str, int], dict[str, int]] = ({}, {})
+
+
+def _units(text: str, bold: bool) -> int:
+    table = _UNITS[bold]
+    total = 0
+    for ch in text:
+        units = table.get(ch)
+        if units is None:
+            units = table[ch] = _char_units(ch, bold)
+        total += units
+    return total
+
+
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """Advance width of `text` at font size `size`, with slack for wider fallback fonts."""
-    return sum(_char_units(ch, bold) for ch in text) * size / 1000 * FALLBACK_SLACK
+    return _units(text, bold) * size / 1000 * FALLBACK_SLACK
+
+
+def text_width_units(units: int, size: float) -> float:
+    """The width `text_width` gives for text of `units` font units (the same arithmetic)."""
+    return units * size / 1000 * FALLBACK_SLACK
 
 
 def ellipsize(text: str, width_px: float, size: float, bold: bool = False) -> str:
@@ -97,18 +122,23 @@ def wrap(
     """
     lines: list[str] = []
     line = ""
+    used = 0  # the line's width in font units: whole numbers, so sums are exact
+    space = _units(" ", bold)
     for word in clean(text).split(" "):
         if not word:
             continue
-        candidate = f"{line} {word}" if line else word
-        if text_width(candidate, size, bold) <= width_px:
-            line = candidate
+        units = _units(word, bold)
+        candidate = used + space + units if line else units
+        if text_width_units(candidate, size) <= width_px:
+            line = f"{line} {word}" if line else word
+            used = candidate
             continue
         if line:
             lines.append(line)
         pieces = _hard_break(word, width_px, size, bold)
         lines.extend(pieces[:-1])
         line = pieces[-1]
+        used = _units(line, bold)
         if max_lines is not None and len(lines) > max_lines:
             break  # a 10,000-character word need not be split to the end
     if line:
