@@ -113,14 +113,14 @@ def check_paths(
     paths: Sequence[str | os.PathLike[str]], policy: Policy = DEFAULT_POLICY
 ) -> list[Result]:
     """Check every record under `paths`, then the rules that span records (unique ids)."""
-    with _no_collection():
+    with no_collection():
         results = [check_file(p, policy) for p in discover(paths)]
     check_unique_ids(results)
     return results
 
 
 @contextmanager
-def _no_collection() -> Iterator[None]:
+def no_collection() -> Iterator[None]:
     """Pause the cyclic garbage collector while records pile up.
 
     Checking a record makes no reference cycles, so there is nothing for the collector to
@@ -137,15 +137,26 @@ def _no_collection() -> Iterator[None]:
         gc.enable()
 
 
+def _id_position(result: Result) -> tuple[int, int]:
+    """Where the record's id is written (a lean build dropped its document: read it again)."""
+    document = result.document
+    if document is None:
+        try:
+            document = load_bytes(read_file(result.path))
+        except LoadError:
+            return 0, 0
+    return document.position(("id",))
+
+
 def check_unique_ids(results: list[Result]) -> None:
     """Two records with one id in a run would write the same files: flag the later ones."""
     first: dict[str, Result] = {}
     for result in results:
-        if result.incident is None or result.document is None:
+        if result.incident is None:
             continue
         ident = result.incident.id
         if ident in first:
-            line, col = result.document.position(("id",))
+            line, col = _id_position(result)
             message = f"id {ident!r} is already used by {first[ident].path}"
             result.issues.append(Issue(result.path, line, col, message, "duplicate-id", "id"))
             result.incident = None

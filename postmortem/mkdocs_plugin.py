@@ -144,7 +144,8 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
             assert result.incident is not None
             key = self._fingerprint(result, titles)
             rendered = self._cache.get(key) or render_task(
-                Task(result.path, result.source, self._options, titles, self._policy)
+                Task(result.path, digest(result.source), self._options, titles, self._policy),
+                result,
             )
             if rendered.issues or not rendered.outputs:
                 issues += rendered.issues

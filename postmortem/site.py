@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
 import jinja2
 
@@ -27,12 +29,16 @@ from postmortem.checker import (
     Policy,
     Result,
     check_bytes,
+    check_file,
     check_paths,
+    check_unique_ids,
     discover,
+    no_collection,
 )
 from postmortem.derive import build_view, is_overdue
 from postmortem.diagnostics import Issue
 from postmortem.errors import PostmortemError
+from postmortem.loader import LoadError, read_file
 from postmortem.manifest import Entry, Manifest, digest, load, save, tree_digest
 from postmortem.model import Incident
 from postmortem.output import inside, write_atomic
@@ -61,7 +67,7 @@ class Task:
     """One record to render; plain data, so it can go to a worker process."""
 
     path: str
-    source: bytes
+    digest: str  # of the bytes the build checked: the renderer reads the file again
     options: Options
     titles: dict[str, str]
     policy: Policy = DEFAULT_POLICY
@@ -110,12 +116,23 @@ def check_images(result: Result, incident: Incident) -> tuple[list[str], list[Is
 def render_task(task: Task, checked: Result | None = None) -> Rendered:
     """Render one record (in a worker or in-process); never raises for a record's problem.
 
-    `checked` is this process's own check of `task.source`, when it made one.
+    `checked` is a check of the record this process already made (else it reads the file).
     """
     from postmortem.diagrams_adapter import diagrams_for
 
-    result = checked if checked is not None else check_bytes(task.path, task.source, task.policy)
     out = Rendered(task.path)
+    if checked is not None:
+        result = checked
+    else:
+        try:
+            source = read_file(task.path)
+        except LoadError as exc:
+            out.issues = [Issue(task.path, exc.line, exc.column, exc.message, exc.rule)]
+            return out
+        if digest(source) != task.digest:
+            out.issues = [Issue(task.path, 0, 0, "record changed while rendering: run again", "io")]
+            return out
+        result = check_bytes(task.path, source, task.policy)
     if result.incident is None:
         out.issues = result.issues or [
             Issue(task.path, 0, 0, "record changed while rendering", "io")
@@ -137,7 +154,7 @@ def render_task(task: Task, checked: Result | None = None) -> Rendered:
         options=task.options,
         record_dir=record_dir,
         diagrams=diagrams_for(view),
-        source=task.source,
+        source=result.source,
         source_name=Path(task.path).name,
     )
     for fmt in task.options.formats:
@@ -163,12 +180,117 @@ def render_task(task: Task, checked: Result | None = None) -> Rendered:
     return out
 
 
-def _fingerprint(result: Result, incident: Incident, options: Options, env: str,
-                 titles: dict[str, str]) -> str:  # fmt: skip
-    folder = Path(result.path).parent
-    pictures, _ = check_images(result, incident)
-    parts: list[bytes | str] = [__version__, env, result.source]
-    for rel in pictures:
+@dataclass
+class _Checked:
+    """A valid record as a build keeps it: what the index and the fingerprint need.
+
+    The full Incident, its parsed YAML and its bytes are dropped as soon as the record is
+    checked, so that a build's memory does not grow with the number of records; the
+    renderer reads and checks the file again.
+    """
+
+    path: str
+    incident: Incident  # lean_copy(): no prose
+    digest: str  # of the record's bytes
+    pictures: list[str]  # relative paths of the images it shows
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """A part of a lean record: the few attributes the index reads of it."""
+
+    kind: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    time: datetime | None = None
+    mitigated: datetime | None = None
+    resolved: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Action:
+    """An action item as the index lists it."""
+
+    title: str
+    kind: str
+    owner: str | None
+    priority: str | None
+    status: str
+    due: date | None
+    link: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Lean:
+    id: str
+    title: str
+    date: date
+    status: str
+    severity: str | None
+    services: list[str]
+    trigger: _Part
+    impact: _Part
+    detection: _Part | None
+    resolution: _Part
+    action_items: list[_Action]
+    related: list[str]
+
+
+def lean_copy(incident: Incident) -> Incident:
+    """What the index, the fingerprint and related links read of a record: a tenth of it.
+
+    Stands in for the Incident (same attribute names) in the index's code and templates.
+    """
+    detection = incident.detection
+    lean = _Lean(
+        id=incident.id,
+        title=incident.title,
+        date=incident.date,
+        status=incident.status,
+        severity=incident.severity,
+        services=incident.services,
+        trigger=_Part(kind=incident.trigger.kind),
+        impact=_Part(start=incident.impact.start, end=incident.impact.end),
+        detection=_Part(time=detection.time) if detection else None,
+        resolution=_Part(
+            mitigated=incident.resolution.mitigated, resolved=incident.resolution.resolved
+        ),
+        action_items=[
+            _Action(a.title, a.kind, a.owner, a.priority, a.status, a.due, a.link)
+            for a in incident.action_items
+        ],
+        related=incident.related,
+    )
+    return cast(Incident, lean)
+
+
+def check_for_build(
+    paths: Sequence[str | Path], policy: Policy
+) -> tuple[list[Result], list[_Checked]]:
+    """Check every record as `check` does, keeping only the lean part of the valid ones."""
+    results: list[Result] = []
+    keep: dict[str, _Checked] = {}
+    with no_collection():
+        for path in discover(paths):
+            result = check_file(path, policy)
+            if result.incident is not None:
+                pictures, _ = check_images(result, result.incident)
+                result.incident = lean_copy(result.incident)
+                keep[result.path] = _Checked(
+                    result.path, result.incident, digest(result.source), pictures
+                )
+                result.document = None
+            result.source = b""
+            results.append(result)
+    check_unique_ids(results)  # may take the incident of a later duplicate away
+    return results, [keep[r.path] for r in results if r.incident is not None]
+
+
+def _fingerprint(record: _Checked, options: Options, env: str, titles: dict[str, str]) -> str:
+    folder = Path(record.path).parent
+    incident = record.incident
+    parts: list[bytes | str] = [__version__, env, record.digest]
+    for rel in record.pictures:
         parts += [rel, (folder / rel).read_bytes()]
     # Outputs depend on "today" only through the overdue flags, and on other records only
     # through the titles of related incidents.
@@ -200,7 +322,7 @@ def render_paths(
         same = _unchanged_build(paths, outdir, options, env, old)
         if same is not None:
             return same
-    results = check_paths(paths, policy)
+    results, valid = check_for_build(paths, policy)
     # The checked records live until the end of the build: out of the garbage collector's
     # way, its full collections stop walking them again and again (a fifth of the time of
     # 1,000 records). Not when the caller keeps frozen objects of its own.
@@ -212,19 +334,17 @@ def render_paths(
         summary.issues += result.issues
         if result.incident is None:
             summary.failed.append(result.path)
-    valid = [r for r in results if r.incident is not None]
     # Titles of every record, not only the shard's: related links must not depend on sharding.
-    titles = {r.incident.id: r.incident.title for r in valid if r.incident}
+    titles = {r.incident.id: r.incident.title for r in valid}
     if shard is not None:
-        valid = [r for r in valid if r.incident and in_shard(r.incident.id, *shard)]
+        valid = [r for r in valid if in_shard(r.incident.id, *shard)]
     outdir.mkdir(parents=True, exist_ok=True)
 
     new = Manifest()
-    todo: list[tuple[Result, str]] = []
-    for result in valid:
-        assert result.incident is not None
-        ident = result.incident.id
-        fingerprint = _fingerprint(result, result.incident, options, env, titles)
+    todo: list[tuple[_Checked, str]] = []
+    for record in valid:
+        ident = record.incident.id
+        fingerprint = _fingerprint(record, options, env, titles)
         entry = old.records.get(ident) if old else None
         if (
             entry is not None
@@ -234,13 +354,12 @@ def render_paths(
             new.records[ident] = entry
             summary.unchanged.append(ident)
         else:
-            todo.append((result, fingerprint))
+            todo.append((record, fingerprint))
 
-    tasks = [Task(r.path, r.source, options, titles, policy) for r, _ in todo]
+    tasks = [Task(r.path, r.digest, options, titles, policy) for r, _ in todo]
     fingerprints = {r.path: f for r, f in todo}
     done = 0
-    checked = {r.path: r for r, _ in todo}
-    for rendered in _run(tasks, jobs, checked):
+    for rendered in _run(tasks, jobs):
         done += 1
         if progress:
             progress(done, len(tasks), rendered.path)
@@ -269,10 +388,10 @@ def render_paths(
         summary.removed = _remove_stale(outdir, old, new)
 
     if shard is None:
-        incidents = [r.incident for r in valid if r.incident is not None]
+        incidents = [r.incident for r in valid]
         new.index = _write_index(incidents, outdir, options, summary.written)
         if not summary.failed:
-            new.pictures = {r.path: check_images(r, r.incident)[0] for r in valid if r.incident}
+            new.pictures = {r.path: r.pictures for r in valid}
             new.build = _build_key(new.pictures, options, env)
     save(outdir, new)
     if freeze:
@@ -382,13 +501,13 @@ def _build_key(pictures: dict[str, list[str]], options: Options, env: str) -> st
     """What a whole build was made from: every record's bytes and pictures, options, today.
 
     Raises OSError when a file cannot be read (then the build is not known to be the same).
+    Each file is hashed as it is read: a thousand records are never in memory at once.
     """
     parts: list[bytes | str] = [__version__, env, options.today.isoformat()]
     for path in sorted(pictures):
-        parts += [path, Path(path).read_bytes()]
         folder = Path(path).parent
-        for rel in pictures[path]:
-            parts += [rel, (folder / rel).read_bytes()]
+        files = [(path, Path(path))] + [(rel, folder / rel) for rel in pictures[path]]
+        parts += [digest(name, file.read_bytes()) for name, file in files]
     return digest(*parts)
 
 
@@ -416,21 +535,22 @@ def _unchanged_build(
     return Summary(total=len(files), unchanged=sorted(old.records))
 
 
-def _run(tasks: list[Task], jobs: int, checked: dict[str, Result]) -> Iterator[Rendered]:
+def _run(tasks: list[Task], jobs: int) -> Iterator[Rendered]:
     """Render tasks, yielding in input order, in `jobs` worker processes (1: in-process).
 
-    In-process, a record is rendered from the check already made (`checked`, by path);
-    a worker checks the same bytes again.
+    Each reads and checks its record again (the build kept only a lean copy of it).
     """
     if jobs <= 1 or len(tasks) <= 1:
-        yield from (_guarded(t, checked.get(t.path)) for t in tasks)
+        yield from (_guarded(t) for t in tasks)
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     broken_at = len(tasks)
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-        futures: list[Future[Rendered]] = [pool.submit(_guarded, t) for t in tasks]
+        futures: list[Future[Rendered] | None] = [pool.submit(_guarded, t) for t in tasks]
         for i, future in enumerate(futures):
+            assert future is not None
+            futures[i] = None  # its outputs go once written, not at the end of the build
             try:
                 yield future.result()
             except BrokenProcessPool:

@@ -289,9 +289,11 @@ def test_a_rebuild_renders_only_the_records_that_changed(
     rendered: list[str] = []
     render_task = plugin_module.render_task
 
-    def counting(task: plugin_module.Task) -> plugin_module.Rendered:
+    def counting(
+        task: plugin_module.Task, checked: plugin_module.Result | None = None
+    ) -> plugin_module.Rendered:
         rendered.append(Path(task.path).stem)
-        return render_task(task)
+        return render_task(task, checked)
 
     monkeypatch.setattr(plugin_module, "render_task", counting)
     monkeypatch.chdir(site)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from postmortem.checker import check_file
 from postmortem.diagnostics import format_text
+from postmortem.manifest import digest
 from postmortem.render import Options
 from postmortem.site import Task, render_task
 
@@ -93,7 +94,8 @@ def _run(tmp: Path, data: Any) -> None:
             assert format_text(issue).startswith(f"{record}:")
         return
     RENDERED.append(result.incident.id)
-    rendered = render_task(Task(str(record), result.source, Options(formats=("md", "html")), {}))
+    task = Task(str(record), digest(result.source), Options(formats=("md", "html")), {})
+    rendered = render_task(task)
     assert not rendered.issues, rendered.issues
     assert set(rendered.outputs) >= {f"{result.incident.id}.md", f"{result.incident.id}.html"}
 

@@ -406,8 +406,8 @@ def test_a_rebuild_with_nothing_changed_parses_nothing(
     picture.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')
     options = Options(formats=("md", "html"), today=date(2024, 1, 1))
     checks: list[object] = []
-    real = site.check_paths
-    monkeypatch.setattr(site, "check_paths", lambda *a, **k: checks.append(a) or real(*a, **k))
+    real = site.check_for_build
+    monkeypatch.setattr(site, "check_for_build", lambda *a, **k: checks.append(a) or real(*a, **k))
 
     def build(**changes: object) -> site.Summary:
         checks.clear()
