@@ -585,11 +585,13 @@ with no `POSTMORTEM_*` settings.
   causal order, figures) and the two pictures (cascade graph and timeline chart, SVG),
   made beforehand by postmortem and frozen out of the garbage collector's way; the floor
   writes no file, no index and no manifest. postmortem's side does all of that: check,
-  derive, draw, Markdown rewritten from markdown-it's tokens, escaping, atomic writes
-  (with fsync), the index pages and the manifest.
+  derive, draw, Markdown rewritten from markdown-it's tokens, escaping, atomic writes,
+  the index pages and the manifest.
 - **rebuild**: `render_paths` again on the folder the cold build just wrote, nothing
-  changed (every record is still checked, fingerprinted and the index rendered; nothing
-  is written).
+  changed: the records' files are found, read and hashed (with their pictures) and
+  compared with the manifest's key of the last build, and every output is seen to exist;
+  no record is parsed and nothing is written. (When anything changed, every record is
+  checked again and only the changed ones are rendered.)
 - **PDF, bare WeasyPrint**: postmortem's PDF path is run first, untimed, with
   `weasyprint.HTML` replaced by a catcher, to get the exact HTML string it hands
   WeasyPrint for each record; timed: `weasyprint.HTML(string=html).write_pdf()` for each
