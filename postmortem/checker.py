@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import gc
 import os
+import posixpath
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -85,6 +86,13 @@ def check_bytes(name: str, source: bytes, policy: Policy = DEFAULT_POLICY) -> Re
         result.incident, result.issues = validate(result.document, name)
         if result.incident is not None and policy.severities is not None:
             _check_severity(result, policy.severities)
+        if result.incident is not None and b"![" in source:
+            # Images must be files beside the record: a record render would refuse is not
+            # valid. (Sources without "![" show no image; render checks again anyway.)
+            pictures_issues = check_images(result, result.incident)[1]
+            if pictures_issues:
+                result.issues += pictures_issues
+                result.incident = None
     except LoadError as exc:
         result.issues.append(Issue(name, exc.line, exc.column, exc.message, exc.rule))
     except Exception as exc:
@@ -94,6 +102,38 @@ def check_bytes(name: str, source: bytes, policy: Policy = DEFAULT_POLICY) -> Re
         )
         result.issues.append(Issue(name, 0, 0, message, "internal"))
     return result
+
+
+def check_images(result: Result, incident: Incident) -> tuple[list[str], list[Issue]]:
+    """Relative image paths used by the record, or issues for those that leave its folder."""
+    from postmortem.render.text import image_source, images, markdown_fields
+
+    folder = Path(result.path).parent.resolve()
+    found: list[str] = []
+    issues: list[Issue] = []
+    assert result.document is not None
+    for loc, text in markdown_fields(incident):
+        for src in images(text):
+            line, col = result.document.position(loc)
+            rel = image_source(src)
+            problem = None
+            if rel is None:
+                problem = "is not a relative path to a file beside the record"
+            else:
+                target = (folder / rel).resolve()
+                if not target.is_relative_to(folder):
+                    problem = "leaves the record's folder"
+                elif not target.is_file():
+                    problem = "does not exist"
+            if problem or rel is None:
+                message = (
+                    f"image {src!r} {problem}; images must be files in the record's folder, "
+                    "written as relative paths (remote and file: URLs are refused)"
+                )
+                issues.append(Issue(result.path, line, col, message, "image"))
+            else:
+                found.append(posixpath.normpath(rel))
+    return sorted(set(found)), issues
 
 
 def _check_severity(result: Result, allowed: tuple[str, ...]) -> None:

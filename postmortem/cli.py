@@ -86,6 +86,7 @@ def cli() -> None:
     Typical use:
       postmortem new aws-2021-12-07-us-east-1     # start a record in incidents/
       postmortem check incidents/                 # in pre-commit and CI
+      postmortem render incidents/ -o site/       # Markdown, HTML, PDF and the index
       postmortem schema > incident.schema.json    # for editors and check-jsonschema
 
     Exit codes: 0 success, 1 invalid records or a failed action, 2 command-line usage error.

@@ -198,6 +198,11 @@ def _choice(*values: str) -> Any:
 def _caused_by(value: Any) -> list[str]:
     if value == "trigger":
         return ["trigger"]
+    if isinstance(value, str) and 0 < len(value) <= 64:
+        raise _fail(
+            "type",
+            f"expected a list of step ids, or 'trigger'; write one step as a list: [{value}]",
+        )
     if not isinstance(value, list) or not value:
         raise _fail("type", f"expected a list of step ids, or 'trigger'; got {describe(value)}")
     return [_slug(v) for v in value]

@@ -12,7 +12,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
-import posixpath
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,6 +30,7 @@ from postmortem.checker import (
     Result,
     check_bytes,
     check_file,
+    check_images,
     check_paths,
     check_unique_ids,
     discover,
@@ -43,7 +44,6 @@ from postmortem.manifest import Entry, Manifest, digest, load, save, tree_digest
 from postmortem.model import Incident
 from postmortem.output import inside, write_atomic
 from postmortem.render import Options, RenderContext, builtin_templates, renderer
-from postmortem.render.text import image_source, images, markdown_fields
 
 # Test hook: "crash:<id>" makes the worker rendering <id> die, "raise:<id>" makes it raise.
 FAULT_ENV = "POSTMORTEM_FAULT_INJECT"
@@ -81,36 +81,6 @@ class Rendered:
     ident: str = ""
     outputs: dict[str, bytes] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
-
-
-def check_images(result: Result, incident: Incident) -> tuple[list[str], list[Issue]]:
-    """Relative image paths used by the record, or issues for those that leave its folder."""
-    folder = Path(result.path).parent.resolve()
-    found: list[str] = []
-    issues: list[Issue] = []
-    assert result.document is not None
-    for loc, text in markdown_fields(incident):
-        for src in images(text):
-            line, col = result.document.position(loc)
-            rel = image_source(src)
-            problem = None
-            if rel is None:
-                problem = "is not a relative path to a file beside the record"
-            else:
-                target = (folder / rel).resolve()
-                if not target.is_relative_to(folder):
-                    problem = "leaves the record's folder"
-                elif not target.is_file():
-                    problem = "does not exist"
-            if problem or rel is None:
-                message = (
-                    f"image {src!r} {problem}; images must be files in the record's folder, "
-                    "written as relative paths (remote and file: URLs are refused)"
-                )
-                issues.append(Issue(result.path, line, col, message, "image"))
-            else:
-                found.append(posixpath.normpath(rel))
-    return sorted(set(found)), issues
 
 
 def render_task(task: Task, checked: Result | None = None) -> Rendered:
@@ -161,8 +131,7 @@ def render_task(task: Task, checked: Result | None = None) -> Rendered:
         try:
             out.outputs[f"{incident.id}.{fmt}"] = renderer(fmt)(view, ctx)
         except jinja2.TemplateError as exc:
-            where = getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
-            line = getattr(exc, "lineno", None)
+            where, line = _template_place(exc)
             message = f"{fmt}: template error in {where}{f':{line}' if line else ''}: {exc}"
             out.issues.append(Issue(task.path, 0, 0, message, "render"))
             out.outputs.clear()
@@ -193,6 +162,20 @@ class _Checked:
     incident: Incident  # lean_copy(): no prose
     digest: str  # of the record's bytes
     pictures: list[str]  # relative paths of the images it shows
+
+
+def _template_place(exc: jinja2.TemplateError) -> tuple[str, int | None]:
+    """The template file and line of an error: a syntax error names them; an error while
+    rendering (an undefined name) is found in the traceback, which Jinja writes in terms
+    of the templates' own files and lines."""
+    where = getattr(exc, "filename", None) or getattr(exc, "name", None)
+    line = getattr(exc, "lineno", None)
+    if where and line:
+        return where, line
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            return frame.filename, frame.lineno
+    return where or "template", line
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,10 +363,16 @@ def render_paths(
 
     # Keep the entries of records that failed now, so their old outputs stay known.
     failed_paths = set(summary.failed)
+    inputs = {r.path for r in results}
     if old:
         for ident, entry in old.records.items():
             other_shard = shard is not None and not in_shard(ident, *shard)
-            if ident not in new.records and (entry.source in failed_paths or other_shard):
+            # A record this run was not asked about (`render one.yaml -o site/`) is not
+            # gone while its file is there: its outputs stay.
+            elsewhere = entry.source not in inputs and Path(entry.source).is_file()
+            if ident not in new.records and (
+                entry.source in failed_paths or other_shard or elsewhere
+            ):
                 new.records[ident] = entry
         summary.removed = _remove_stale(outdir, old, new)
 
@@ -524,6 +513,8 @@ def _unchanged_build(
     files = [str(p) for p in discover(paths)]
     if sorted(files) != sorted(old.pictures):
         return None
+    if any(e.source not in old.pictures for e in old.records.values()):
+        return None  # outputs of records outside this run: are they gone? the long way
     try:
         if _build_key(old.pictures, options, env) != old.build:
             return None

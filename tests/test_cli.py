@@ -170,3 +170,35 @@ def test_completion_offers_commands() -> None:
 def test_every_command_is_in_the_readme(command: str) -> None:
     readme = (ROOT / "README.md").read_text()
     assert f"postmortem {command}" in readme
+
+
+def test_check_refuses_images_that_render_would_refuse(tmp_path: Path) -> None:
+    """`check` in pre-commit must not pass a record that `render` then fails."""
+    folder = tmp_path / "incidents"
+    folder.mkdir()
+    (folder / "shown.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    text = (FIXTURES / "valid" / "minimal.yaml").read_text()
+    record = folder / "r.yaml"
+    summary = "summary: '![a](shown.png) ![b](../secret.png) ![c](pics/nope.png)'"
+    record.write_text(text.replace("summary: The API returned errors for ten minutes.", summary))
+    result = run_cli("check", str(folder))
+    assert result.exit_code == 1, result.stdout
+    lines = [line for line in result.stdout.splitlines() if "[image]" in line]
+    assert len(lines) == 2, result.stdout
+    assert f"{record}:5:10: error: image '../secret.png' leaves the record's folder" in lines[0]
+    assert "image 'pics/nope.png' does not exist" in lines[1]
+    assert "shown.png" not in result.stdout
+    render = run_cli("render", str(folder), "-o", str(tmp_path / "out"), "-f", "md")
+    assert render.exit_code == 1
+    assert lines[0] in (render.stdout + render.stderr).splitlines()  # the same error
+
+
+def test_a_bare_step_id_in_caused_by_gets_the_list_it_needs(tmp_path: Path) -> None:
+    text = (FIXTURES / "valid" / "full.yaml").read_text()
+    assert text.count("caused_by: [pool]") == 2
+    record = tmp_path / "r.yaml"
+    record.write_text(text.replace("caused_by: [pool]", "caused_by: pool", 1))
+    result = run_cli("check", str(record))
+    assert result.exit_code == 1
+    assert f"{record}:28:16: error: " in result.stdout
+    assert "write one step as a list: [pool]" in result.stdout

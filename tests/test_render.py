@@ -384,6 +384,7 @@ def test_broken_custom_template_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "html: template error" in result.stderr and "'nope' is undefined" in result.stderr
+    assert f"template error in {templates / 'html.html.j2'}:2: " in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -445,3 +445,21 @@ def test_a_rebuild_with_nothing_changed_parses_nothing(
     assert summary.failed and len(checks) == 1
     summary = build()  # a failed record is reported again, never skipped
     assert summary.failed and len(checks) == 1
+
+
+def test_rendering_one_record_into_the_site_keeps_the_others(tmp_path: Path) -> None:
+    src, out = tmp_path / "src", tmp_path / "out"
+    _small_corpus(src, 3)
+    _build(src, out)
+    stderr = _build(src / "gen-001.yaml", out, "-v")
+    assert "removed" not in stderr
+    for i in range(3):
+        assert (out / f"gen-00{i}.html").is_file() and (out / f"gen-00{i}.md").is_file()
+    assert sorted(json.loads((out / MANIFEST).read_text())["records"]) == [
+        "gen-000",
+        "gen-001",
+        "gen-002",
+    ]
+    (src / "gen-002.yaml").unlink()  # now it is gone: its outputs go
+    _build(src / "gen-001.yaml", out)
+    assert not (out / "gen-002.html").exists() and (out / "gen-000.html").is_file()
