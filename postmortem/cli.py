@@ -201,7 +201,10 @@ def new_command(ident: str, folder: str | None, title: str | None, day: object) 
 
     start = day.date() if day is not None else date.today()  # type: ignore[attr-defined]
     settings = _settings(incidents=Path(folder) if folder else None)
-    path = write_skeleton(ident, Path(settings["incidents"]), title=title, day=start)
+    severities = _policy(settings).severities
+    path = write_skeleton(
+        ident, Path(settings["incidents"]), title=title, day=start, severities=severities
+    )
     click.echo(f"wrote {path}; fill in the TODOs, then run: postmortem check {path}", err=True)
 
 

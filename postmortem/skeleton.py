@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +18,7 @@ id: {id}
 title: "{title}"
 date: "{date}"                      # the day the incident started
 status: draft                       # draft | review | final
-severity: "TODO: e.g. SEV1"
+{severity}
 authors:
   - "TODO: your name"
 timezone: UTC                       # IANA zone; times are shown in it
@@ -95,8 +96,24 @@ related: []                         # ids of related incidents
 """
 
 
-def write_skeleton(ident: str, folder: Path, *, title: str | None, day: date) -> Path:
-    """Write `folder/<ident>.yaml`, refusing to overwrite an existing file."""
+def _quoted(text: str) -> str:
+    """`text` as a double-quoted YAML string on one line."""
+    return '"' + " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_skeleton(
+    ident: str,
+    folder: Path,
+    *,
+    title: str | None,
+    day: date,
+    severities: Sequence[str] | None = None,
+) -> Path:
+    """Write `folder/<ident>.yaml`, refusing to overwrite an existing file.
+
+    With the project's allowed `severities`, the draft takes the first, so that it passes
+    `check` as written.
+    """
     if not is_valid_id(ident):
         raise PostmortemError(
             f"{ident!r} is not a valid id: use 1-100 lowercase letters, digits, '.', '_' or '-', "
@@ -110,6 +127,9 @@ def write_skeleton(ident: str, folder: Path, *, title: str | None, day: date) ->
         .replace('"', '\\"'),
         date=day.isoformat(),
         path=path.as_posix(),
+        severity=f"severity: {_quoted(severities[0])}  # one of: {', '.join(severities)}"
+        if severities
+        else 'severity: "TODO: e.g. SEV1"',
     )
     folder.mkdir(parents=True, exist_ok=True)
     try:

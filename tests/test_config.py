@@ -142,6 +142,17 @@ def test_new_writes_into_the_configured_folder(project: Path) -> None:
     assert (project / "docs" / "incidents" / "fresh.yaml").is_file()
 
 
+def test_new_takes_the_first_allowed_severity(project: Path) -> None:
+    (project / "postmortem.toml").write_text(
+        'incidents = "docs/incidents"\nseverities = ["P1", "P2 \\"major\\""]\n'
+    )
+    assert run_cli("new", "graded", cwd=project).exit_code == 0
+    text = (project / "docs" / "incidents" / "graded.yaml").read_text()
+    assert 'severity: "P1"  # one of: P1, P2 "major"' in text
+    result = run_cli("check", "docs/incidents/graded.yaml", cwd=project)
+    assert result.exit_code == 0, result.stdout
+
+
 def test_missing_default_folder_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("check", cwd=tmp_path)
     assert result.exit_code == 2
