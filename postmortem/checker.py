@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from postmortem.diagnostics import Issue
+from postmortem.fields import image_source, images, markdown_fields
 from postmortem.loader import Document, LoadError, load_bytes, read_file
 from postmortem.model import Incident
 from postmortem.validate import validate
@@ -28,6 +29,8 @@ class Result:
     issues: list[Issue] = field(default_factory=list)
     source: bytes = b""
     document: Document | None = None
+    # Relative paths of the images a valid record shows, each checked to be beside it.
+    pictures: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -86,10 +89,10 @@ def check_bytes(name: str, source: bytes, policy: Policy = DEFAULT_POLICY) -> Re
         result.incident, result.issues = validate(result.document, name)
         if result.incident is not None and policy.severities is not None:
             _check_severity(result, policy.severities)
-        if result.incident is not None and b"![" in source:
+        if result.incident is not None:
             # Images must be files beside the record: a record render would refuse is not
-            # valid. (Sources without "![" show no image; render checks again anyway.)
-            pictures_issues = check_images(result, result.incident)[1]
+            # valid. The renderers copy exactly `pictures`.
+            result.pictures, pictures_issues = check_images(result, result.incident)
             if pictures_issues:
                 result.issues += pictures_issues
                 result.incident = None
@@ -106,8 +109,6 @@ def check_bytes(name: str, source: bytes, policy: Policy = DEFAULT_POLICY) -> Re
 
 def check_images(result: Result, incident: Incident) -> tuple[list[str], list[Issue]]:
     """Relative image paths used by the record, or issues for those that leave its folder."""
-    from postmortem.render.text import image_source, images, markdown_fields
-
     folder = Path(result.path).parent.resolve()
     found: list[str] = []
     issues: list[Issue] = []

@@ -38,7 +38,7 @@ from postmortem.errors import PostmortemError
 from postmortem.manifest import digest, tree_digest
 from postmortem.model import Incident
 from postmortem.render import Options, source_date_epoch
-from postmortem.site import Rendered, Task, check_images, render_task
+from postmortem.site import Rendered, Task, inputs_digest, render_task
 
 log = get_plugin_logger(__name__)
 
@@ -177,14 +177,10 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
     def _fingerprint(self, result: Result, titles: dict[str, str]) -> str:
         """What a record's outputs are made of: its bytes and images, the options."""
         assert result.incident is not None
-        folder = Path(result.path).parent
-        pictures, _ = check_images(result, result.incident)
-        parts: list[bytes | str] = [result.path, result.source, repr(self._options)]
-        parts += [repr(self._policy), tree_digest(self._options.templates)]
+        parts = [result.path, inputs_digest(result.path, result.source, result.pictures)]
+        parts += [repr(self._options), repr(self._policy), tree_digest(self._options.templates)]
         # Other records show only through the titles of the related incidents it links.
         parts.append(repr([titles.get(r) for r in result.incident.related]))
-        for rel in pictures:
-            parts += [rel, (folder / rel).read_bytes()]
         return digest(*parts)
 
     def _add(self, files: Files, config: MkDocsConfig, uri: str, data: bytes) -> None:

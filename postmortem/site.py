@@ -30,7 +30,6 @@ from postmortem.checker import (
     Result,
     check_bytes,
     check_file,
-    check_images,
     check_paths,
     check_unique_ids,
     discover,
@@ -115,9 +114,7 @@ def render_task(task: Task, checked: Result | None = None) -> Rendered:
         os._exit(70)
     if fault == f"raise:{incident.id}":
         raise RuntimeError("injected fault")
-    pictures, out.issues = check_images(result, incident)
-    if out.issues:
-        return out
+    pictures = result.pictures  # each checked to be a file beside the record
     view = build_view(incident, today=task.options.today, titles=task.titles)
     record_dir = Path(task.path).parent
     ctx = RenderContext(
@@ -162,6 +159,7 @@ class _Checked:
     incident: Incident  # lean_copy(): no prose
     digest: str  # of the record's bytes
     pictures: list[str]  # relative paths of the images it shows
+    inputs: str  # inputs_digest(): its bytes and its images' bytes
 
 
 def _template_place(exc: jinja2.TemplateError) -> tuple[str, int | None]:
@@ -257,10 +255,13 @@ def check_for_build(
         for path in discover(paths):
             result = check_file(path, policy)
             if result.incident is not None:
-                pictures, _ = check_images(result, result.incident)
                 result.incident = lean_copy(result.incident)
                 keep[result.path] = _Checked(
-                    result.path, result.incident, digest(result.source), pictures
+                    result.path,
+                    result.incident,
+                    digest(result.source),
+                    result.pictures,
+                    inputs_digest(result.path, result.source, result.pictures),
                 )
                 result.document = None
             result.source = b""
@@ -269,12 +270,17 @@ def check_for_build(
     return results, [keep[r.path] for r in results if r.incident is not None]
 
 
+def inputs_digest(path: str, source: bytes, pictures: list[str]) -> str:
+    """A record's own inputs: its bytes and the bytes of the images it shows."""
+    folder = Path(path).parent
+    return digest(
+        source, *[part for rel in pictures for part in (rel, (folder / rel).read_bytes())]
+    )
+
+
 def _fingerprint(record: _Checked, options: Options, env: str, titles: dict[str, str]) -> str:
-    folder = Path(record.path).parent
     incident = record.incident
-    parts: list[bytes | str] = [__version__, env, record.digest]
-    for rel in record.pictures:
-        parts += [rel, (folder / rel).read_bytes()]
+    parts: list[bytes | str] = [__version__, env, record.inputs]
     # Outputs depend on "today" only through the overdue flags, and on other records only
     # through the titles of related incidents.
     parts.append(repr([is_overdue(a, options.today) for a in incident.action_items]))
@@ -306,9 +312,10 @@ def render_paths(
         if same is not None:
             return same
     results, valid = check_for_build(paths, policy)
-    # The checked records live until the end of the build: out of the garbage collector's
-    # way, its full collections stop walking them again and again (a fifth of the time of
-    # 1,000 records). Not when the caller keeps frozen objects of its own.
+    # What lives until the end of the build (modules, compiled templates, the lean records)
+    # goes out of the garbage collector's way: its full collections, which rendering's many
+    # allocations set off, stop walking it again and again. Not when the caller keeps
+    # frozen objects of its own.
     freeze = gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
@@ -381,7 +388,7 @@ def render_paths(
         new.index = _write_index(incidents, outdir, options, summary.written)
         if not summary.failed:
             new.pictures = {r.path: r.pictures for r in valid}
-            new.build = _build_key(new.pictures, options, env)
+            new.build = _build_key({r.path: r.inputs for r in valid}, options, env)
     save(outdir, new)
     if freeze:
         gc.unfreeze()
@@ -436,8 +443,10 @@ def join_shards(
     summary.unchanged = sorted(merged.records)
     merged.index = _write_index(incidents, outdir, options, summary.written)
     if not summary.failed:  # as one full build would have recorded it
-        merged.pictures = {r.path: check_images(r, r.incident)[0] for r in results if r.incident}
-        merged.build = _build_key(merged.pictures, options, _options_digest(options, policy))
+        valid = [r for r in results if r.incident is not None]
+        merged.pictures = {r.path: r.pictures for r in valid}
+        inputs = {r.path: inputs_digest(r.path, r.source, r.pictures) for r in valid}
+        merged.build = _build_key(inputs, options, _options_digest(options, policy))
     save(outdir, merged)
     return summary
 
@@ -486,17 +495,11 @@ def _options_digest(options: Options, policy: Policy) -> str:
     )
 
 
-def _build_key(pictures: dict[str, list[str]], options: Options, env: str) -> str:
-    """What a whole build was made from: every record's bytes and pictures, options, today.
-
-    Raises OSError when a file cannot be read (then the build is not known to be the same).
-    Each file is hashed as it is read: a thousand records are never in memory at once.
-    """
-    parts: list[bytes | str] = [__version__, env, options.today.isoformat()]
-    for path in sorted(pictures):
-        folder = Path(path).parent
-        files = [(path, Path(path))] + [(rel, folder / rel) for rel in pictures[path]]
-        parts += [digest(name, file.read_bytes()) for name, file in files]
+def _build_key(inputs: dict[str, str], options: Options, env: str) -> str:
+    """What a whole build was made from: every record's inputs_digest, options, today."""
+    parts = [__version__, env, options.today.isoformat()]
+    for path in sorted(inputs):
+        parts += [path, inputs[path]]
     return digest(*parts)
 
 
@@ -516,9 +519,14 @@ def _unchanged_build(
     if any(e.source not in old.pictures for e in old.records.values()):
         return None  # outputs of records outside this run: are they gone? the long way
     try:
-        if _build_key(old.pictures, options, env) != old.build:
-            return None
+        # File by file: a thousand records are never in memory at once.
+        inputs = {
+            path: inputs_digest(path, Path(path).read_bytes(), pictures)
+            for path, pictures in old.pictures.items()
+        }
     except OSError:
+        return None
+    if _build_key(inputs, options, env) != old.build:
         return None
     names = [name for e in old.records.values() for name in e.outputs] + old.index
     if not all((outdir / name).is_file() for name in names):
@@ -558,10 +566,10 @@ def _run(tasks: list[Task], jobs: int) -> Iterator[Rendered]:
                 yield Rendered(task.path, issues=[Issue(task.path, 0, 0, message, "crash")])
 
 
-def _guarded(task: Task, checked: Result | None = None) -> Rendered:
+def _guarded(task: Task) -> Rendered:
     """render_task, turning an unexpected exception into an issue for this record alone."""
     try:
-        return render_task(task, checked)
+        return render_task(task)
     except Exception as exc:
         message = f"internal error while rendering ({type(exc).__name__}: {exc}); please report it"
         return Rendered(task.path, issues=[Issue(task.path, 0, 0, message, "internal")])

@@ -38,7 +38,7 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
 
 def test_records_are_shaped_like_the_examples(tmp_path: Path) -> None:
     from postmortem.checker import check_paths
-    from postmortem.render.text import markdown_fields
+    from postmortem.fields import markdown_fields
 
     _generate_module().generate(3, tmp_path)
     for result in check_paths([tmp_path]):

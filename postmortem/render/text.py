@@ -14,18 +14,16 @@ shows as the characters themselves.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from typing import Any
-from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from postmortem.model import Incident
+from postmortem.fields import SCHEME
 
 LINK_SCHEMES = ("http", "https", "mailto")
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 
 def link_allowed(url: str) -> bool:
@@ -33,16 +31,8 @@ def link_allowed(url: str) -> bool:
     url = url.strip()
     if url.startswith("//") or url.startswith("\\"):
         return False
-    match = _SCHEME.match(url)
+    match = SCHEME.match(url)
     return match is None or match.group(1).lower() in LINK_SCHEMES
-
-
-def image_source(url: str) -> str | None:
-    """The relative file path an image points at, or None when it is not a plain relative path."""
-    url = url.strip()
-    if not url or _SCHEME.match(url) or url.startswith(("/", "\\")) or "?" in url or "#" in url:
-        return None
-    return unquote(url)
 
 
 @cache
@@ -78,15 +68,6 @@ def to_html_inline(text: str) -> str:
     return html
 
 
-@cache
-def _probe() -> MarkdownIt:
-    # Finds every image the author wrote, including those the real parser would turn into
-    # text (file:, javascript:), so that each gets a clear error instead of silence.
-    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
-    return md
-
-
 def plain_text(text: str) -> str:
     """A Markdown field's words as one line of plain text (for picture labels)."""
     words: list[str] = []
@@ -99,42 +80,6 @@ def plain_text(text: str) -> str:
         if token.type in ("paragraph_close", "list_item_close", "fence", "code_block"):
             words.append(" " + token.content if token.type in ("fence", "code_block") else " ")
     return " ".join("".join(words).split())
-
-
-def images(text: str) -> list[str]:
-    """The `src` of every image in a Markdown field, as written (after link normalisation)."""
-    found: list[str] = []
-    if "![" not in text:  # cheap: most fields have no image
-        return found
-    for token in _probe().parse(text):
-        for child in token.children or ():
-            if child.type == "image":
-                found.append(str(child.attrs.get("src", "")))
-    return found
-
-
-def markdown_fields(incident: Incident) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every Markdown field of a record, with its path (for error positions)."""
-    yield ("summary",), incident.summary
-    yield ("trigger", "description"), incident.trigger.description
-    for i, step in enumerate(incident.cascade):
-        yield ("cascade", i, "description"), step.description
-    for i, text in enumerate(incident.contributing_factors):
-        yield ("contributing_factors", i), text
-    yield ("impact", "description"), incident.impact.description
-    if incident.impact.users:
-        yield ("impact", "users"), incident.impact.users
-    for i, svc in enumerate(incident.impact.services):
-        if svc.description:
-            yield ("impact", "services", i, "description"), svc.description
-    if incident.detection and incident.detection.description:
-        yield ("detection", "description"), incident.detection.description
-    yield ("resolution", "description"), incident.resolution.description
-    for i, event in enumerate(incident.timeline):
-        yield ("timeline", i, "event"), event.event
-    for name in ("went_well", "went_wrong", "lucky"):
-        for i, text in enumerate(getattr(incident.lessons, name)):
-            yield ("lessons", name, i), text
 
 
 # --- Markdown out -------------------------------------------------------------------------

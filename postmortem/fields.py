@@ -1,0 +1,75 @@
+"""Where a record's Markdown is, and which images it shows: what `check` needs of it.
+
+Kept apart from the renderers, which import Jinja and much more: `check` reads every
+field for images, and parses one with markdown-it only when it shows an image.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from postmortem.model import Incident
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def image_source(url: str) -> str | None:
+    """The relative file path an image points at, or None when it is not a plain relative path."""
+    url = url.strip()
+    if not url or SCHEME.match(url) or url.startswith(("/", "\\")) or "?" in url or "#" in url:
+        return None
+    return unquote(url)
+
+
+@cache
+def _probe() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    # Finds every image the author wrote, including those the real parser would turn into
+    # text (file:, javascript:), so that each gets a clear error instead of silence.
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+def images(text: str) -> list[str]:
+    """The `src` of every image in a Markdown field, as written (after link normalisation)."""
+    found: list[str] = []
+    if "![" not in text:  # cheap: most fields have no image
+        return found
+    for token in _probe().parse(text):
+        for child in token.children or ():
+            if child.type == "image":
+                found.append(str(child.attrs.get("src", "")))
+    return found
+
+
+def markdown_fields(incident: Incident) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every Markdown field of a record, with its path (for error positions)."""
+    yield ("summary",), incident.summary
+    yield ("trigger", "description"), incident.trigger.description
+    for i, step in enumerate(incident.cascade):
+        yield ("cascade", i, "description"), step.description
+    for i, text in enumerate(incident.contributing_factors):
+        yield ("contributing_factors", i), text
+    yield ("impact", "description"), incident.impact.description
+    if incident.impact.users:
+        yield ("impact", "users"), incident.impact.users
+    for i, svc in enumerate(incident.impact.services):
+        if svc.description:
+            yield ("impact", "services", i, "description"), svc.description
+    if incident.detection and incident.detection.description:
+        yield ("detection", "description"), incident.detection.description
+    yield ("resolution", "description"), incident.resolution.description
+    for i, event in enumerate(incident.timeline):
+        yield ("timeline", i, "event"), event.event
+    for name in ("went_well", "went_wrong", "lucky"):
+        for i, text in enumerate(getattr(incident.lessons, name)):
+            yield ("lessons", name, i), text
