@@ -15,7 +15,7 @@ SKELETON = """\
 # Replace each TODO; keep values that YAML could misread ("no", 12:30, 0755) in quotes.
 format: 1
 id: {id}
-title: "{title}"
+title: {title}
 date: "{date}"                      # the day the incident started
 status: draft                       # draft | review | final
 {severity}
@@ -122,9 +122,7 @@ def write_skeleton(
     path = folder / f"{ident}.yaml"
     text = SKELETON.format(
         id=ident,
-        title=(title or f"TODO: one-line title of {ident}")
-        .replace("\\", "\\\\")
-        .replace('"', '\\"'),
+        title=_quoted(title or f"TODO: one-line title of {ident}"),
         date=day.isoformat(),
         path=path.as_posix(),
         severity=f"severity: {_quoted(severities[0])}  # one of: {', '.join(severities)}"

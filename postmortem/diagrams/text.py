@@ -71,7 +71,7 @@ def _units(text: str, bold: bool) -> int:
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """Advance width of `text` at font size `size`, with slack for wider fallback fonts."""
-    return _units(text, bold) * size / 1000 * FALLBACK_SLACK
+    return text_width_units(_units(text, bold), size)
 
 
 def text_width_units(units: int, size: float) -> float:
