@@ -199,7 +199,7 @@ def new_command(ident: str, folder: str | None, title: str | None, day: object) 
     """
     from postmortem.skeleton import write_skeleton
 
-    start = day.date() if day is not None else date.today()  # type: ignore[attr-defined]
+    start = _day(day) or date.today()
     settings = _settings(incidents=Path(folder) if folder else None)
     severities = _policy(settings).severities
     path = write_skeleton(
@@ -627,9 +627,10 @@ def config_command(output_format: str) -> None:
     settings = _settings()
 
     def shown(value: object) -> object:
-        if isinstance(value, tuple):
-            return list(value)
-        return None if value is None else str(value) if not isinstance(value, list) else value
+        """None, a list (of a tuple or list), or text."""
+        if value is None or isinstance(value, list):
+            return value
+        return list(value) if isinstance(value, tuple) else str(value)
 
     if output_format == "json":
         data = {
