@@ -54,8 +54,49 @@ def _tokens(text: str) -> list[Token]:
     return parser().parse(text)
 
 
+# Plain prose (most timeline events, lessons and one-line descriptions) needs no parser:
+# paragraphs of lines that hold none of Markdown's marks mean exactly their text. What
+# counts as plain is kept narrow enough that every output below is byte for byte what the
+# parser's path gives (tests/test_text.py compares the two on many strings).
+_MARKS = re.compile(r"[\\`*_\[\]#&<>|~\x00-\x08\x0e-\x1f\x7f-\x9f]|[^\S \n]")
+
+
+@lru_cache(maxsize=256)
+def _plain(text: str) -> tuple[tuple[str, ...], ...] | None:
+    """The paragraphs of `text` (each a tuple of lines) if it is plain prose, else None.
+
+    Plain: no Markdown mark, escape, entity or tag character, no whitespace but spaces and
+    newlines, and every line starts with a letter or digit (never a list number such as
+    `1.`) and ends without a space (no hard break). Paragraphs part at empty lines.
+    """
+    if _MARKS.search(text):
+        return None
+    paragraphs: list[tuple[str, ...]] = []
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if not line:
+            if lines:
+                paragraphs.append(tuple(lines))
+                lines = []
+            continue
+        if not line[0].isalnum() or line[-1] == " " or _LINE_START.match(line):
+            return None
+        lines.append(line)
+    if lines:
+        paragraphs.append(tuple(lines))
+    return tuple(paragraphs) or None
+
+
+def _escape_html(text: str) -> str:
+    # markdown-it's escapeHtml; plain text holds no `&`, `<` or `>`.
+    return text.replace('"', "&quot;")
+
+
 def to_html(text: str) -> str:
     """A Markdown field as HTML (raw HTML shown as text, links filtered)."""
+    plain = _plain(text)
+    if plain is not None:
+        return "".join(f"<p>{_escape_html(line)}</p>\n" for line in map("\n".join, plain))
     md = parser()
     return md.renderer.render(_tokens(text), md.options, {})
 
@@ -70,6 +111,9 @@ def to_html_inline(text: str) -> str:
 
 def plain_text(text: str) -> str:
     """A Markdown field's words as one line of plain text (for picture labels)."""
+    plain = _plain(text)
+    if plain is not None:
+        return " ".join(" ".join(line for p in plain for line in p).split())
     words: list[str] = []
     for token in _tokens(text):
         for child in token.children or ():
@@ -156,11 +200,17 @@ def _tree(tokens: Sequence[Token]) -> list[_Node]:
 
 def to_markdown(text: str) -> str:
     """A Markdown field, re-written from its tokens: same text, nothing raw passes."""
+    plain = _plain(text)
+    if plain is not None:
+        return "\n\n".join("\n".join(p) for p in plain)
     return "\n\n".join(_blocks(_tree(_tokens(text)))).strip("\n")
 
 
 def to_markdown_inline(text: str) -> str:
     """A Markdown field on one line (table cells): paragraphs joined, breaks as spaces."""
+    plain = _plain(text)
+    if plain is not None:
+        return " ".join(line for p in plain for line in p)
     parts: list[str] = []
     # Blocks nest in the token stream as open/close pairs, so their inline and code
     # tokens come in it in the order of the text.
