@@ -246,26 +246,38 @@ def lean_copy(incident: Incident) -> Incident:
 
 
 def check_for_build(
-    paths: Sequence[str | Path], policy: Policy
+    files: Sequence[Path],
+    policy: Policy,
+    visit: Callable[[Result, _Checked], None] | None = None,
 ) -> tuple[list[Result], list[_Checked]]:
-    """Check every record as `check` does, keeping only the lean part of the valid ones."""
+    """Check every record file as `check` does, keeping only the lean part of the valid ones.
+
+    `visit` sees each valid record while its full check is at hand (not a later record
+    whose id an earlier one took): the build renders it there, and so need not read and
+    check it again.
+    """
     results: list[Result] = []
     keep: dict[str, _Checked] = {}
-    with no_collection():
-        for path in discover(paths):
+    seen: set[str] = set()
+    for path in files:
+        with no_collection():
             result = check_file(path, policy)
-            if result.incident is not None:
-                result.incident = lean_copy(result.incident)
-                keep[result.path] = _Checked(
-                    result.path,
-                    result.incident,
-                    digest(result.source),
-                    result.pictures,
-                    inputs_digest(result.path, result.source, result.pictures),
-                )
-                result.document = None
-            result.source = b""
-            results.append(result)
+        if result.incident is not None:
+            record = _Checked(
+                result.path,
+                lean_copy(result.incident),
+                digest(result.source),
+                result.pictures,
+                inputs_digest(result.path, result.source, result.pictures),
+            )
+            keep[result.path] = record
+            if visit is not None and result.incident.id not in seen:
+                visit(result, record)
+            seen.add(result.incident.id)
+            result.incident = record.incident
+            result.document = None
+        result.source = b""
+        results.append(result)
     check_unique_ids(results)  # may take the incident of a later duplicate away
     return results, [keep[r.path] for r in results if r.incident is not None]
 
@@ -311,7 +323,7 @@ def render_paths(
         same = _unchanged_build(paths, outdir, options, env, old)
         if same is not None:
             return same
-    results, valid = check_for_build(paths, policy)
+    outdir.mkdir(parents=True, exist_ok=True)
     # What lives until the end of the build (modules, compiled templates, the lean records)
     # goes out of the garbage collector's way: its full collections, which rendering's many
     # allocations set off, stop walking it again and again. Not when the caller keeps
@@ -319,6 +331,55 @@ def render_paths(
     freeze = gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
+    new = Manifest()
+    handled: set[str] = set()  # paths rendered (or found unchanged) while being checked
+
+    def current(record: _Checked, fingerprint: str) -> bool:
+        """Whether the last build's outputs of `record` are still right (then kept)."""
+        ident = record.incident.id
+        entry = old.records.get(ident) if old else None
+        if (
+            entry is None
+            or entry.fingerprint != fingerprint
+            or not all((outdir / name).is_file() for name in entry.outputs)
+        ):
+            return False
+        new.records[ident] = entry
+        summary.unchanged.append(ident)
+        return True
+
+    def take(rendered: Rendered, fingerprint: str) -> None:
+        """Write one record's outputs, or note why it has none."""
+        if rendered.issues or not rendered.outputs:
+            summary.issues += rendered.issues
+            summary.failed.append(rendered.path)
+            return
+        for name, data in rendered.outputs.items():
+            target = inside(outdir, name)
+            if write_atomic(target, data):
+                summary.written.append(target)
+        new.records[rendered.ident] = Entry(
+            source=rendered.path, fingerprint=fingerprint, outputs=sorted(rendered.outputs)
+        )
+        summary.rendered.append(rendered.ident)
+
+    def render_now(result: Result, record: _Checked) -> None:
+        # In-process, a record that names no related incident needs nothing of the others:
+        # render it from the check at hand instead of reading and checking it again later.
+        if jobs > 1 or record.incident.related:
+            return
+        if shard is not None and not in_shard(record.incident.id, *shard):
+            return
+        handled.add(record.path)
+        fingerprint = _fingerprint(record, options, env, {})
+        if not current(record, fingerprint):
+            task = Task(record.path, record.digest, options, {}, policy)
+            take(_guarded(task, result), fingerprint)
+        if progress:
+            progress(len(handled), len(files), record.path)
+
+    files = discover(paths)
+    results, valid = check_for_build(files, policy, render_now)
     summary.total = len(results)
     for result in results:
         summary.issues += result.issues
@@ -328,45 +389,26 @@ def render_paths(
     titles = {r.incident.id: r.incident.title for r in valid}
     if shard is not None:
         valid = [r for r in valid if in_shard(r.incident.id, *shard)]
-    outdir.mkdir(parents=True, exist_ok=True)
 
-    new = Manifest()
     todo: list[tuple[_Checked, str]] = []
     for record in valid:
-        ident = record.incident.id
+        if record.path in handled:
+            continue
         fingerprint = _fingerprint(record, options, env, titles)
-        entry = old.records.get(ident) if old else None
-        if (
-            entry is not None
-            and entry.fingerprint == fingerprint
-            and all((outdir / name).is_file() for name in entry.outputs)
-        ):
-            new.records[ident] = entry
-            summary.unchanged.append(ident)
-        else:
+        if not current(record, fingerprint):
             todo.append((record, fingerprint))
 
     tasks = [Task(r.path, r.digest, options, titles, policy) for r, _ in todo]
-    fingerprints = {r.path: f for r, f in todo}
-    done = 0
-    for rendered in _run(tasks, jobs):
+    done = len(files) - len(tasks)
+    for (_, fingerprint), rendered in zip(todo, _run(tasks, jobs), strict=True):
+        take(rendered, fingerprint)
         done += 1
         if progress:
-            progress(done, len(tasks), rendered.path)
-        if rendered.issues or not rendered.outputs:
-            summary.issues += rendered.issues
-            summary.failed.append(rendered.path)
-            continue
-        for name, data in rendered.outputs.items():
-            target = inside(outdir, name)
-            if write_atomic(target, data):
-                summary.written.append(target)
-        new.records[rendered.ident] = Entry(
-            source=rendered.path,
-            fingerprint=fingerprints[rendered.path],
-            outputs=sorted(rendered.outputs),
-        )
-        summary.rendered.append(rendered.ident)
+            progress(done, len(files), rendered.path)
+    # In the order of the records, however they were rendered.
+    rank = {r.incident.id: i for i, r in enumerate(valid)}
+    summary.rendered.sort(key=rank.__getitem__)
+    summary.unchanged.sort(key=rank.__getitem__)
 
     # Keep the entries of records that failed now, so their old outputs stay known.
     failed_paths = set(summary.failed)
@@ -566,10 +608,10 @@ def _run(tasks: list[Task], jobs: int) -> Iterator[Rendered]:
                 yield Rendered(task.path, issues=[Issue(task.path, 0, 0, message, "crash")])
 
 
-def _guarded(task: Task) -> Rendered:
+def _guarded(task: Task, checked: Result | None = None) -> Rendered:
     """render_task, turning an unexpected exception into an issue for this record alone."""
     try:
-        return render_task(task)
+        return render_task(task, checked)
     except Exception as exc:
         message = f"internal error while rendering ({type(exc).__name__}: {exc}); please report it"
         return Rendered(task.path, issues=[Issue(task.path, 0, 0, message, "internal")])

@@ -287,19 +287,50 @@ def test_manifest_cannot_make_us_delete_files_outside_the_folder(tmp_path: Path)
     assert victim.read_text() == "keep me"
 
 
+def _mixed_corpus(src: Path) -> None:
+    """Records that link later ones, an id used twice and an invalid record, among valid ones."""
+    _small_corpus(src, 4)
+    first = src / "gen-000.yaml"
+    first.write_text(first.read_text() + "related: [gen-003]\n")
+    (src / "gen-000-again.yaml").write_text((src / "gen-002.yaml").read_text())
+    (src / "broken.yaml").write_text((src / "gen-001.yaml").read_text().replace("id: ", "ident: "))
+
+
 def test_jobs_1_and_2_give_identical_folders(tmp_path: Path) -> None:
     src = tmp_path / "src"
-    _small_corpus(src, 4)
+    _mixed_corpus(src)
     outputs = {}
     for jobs in ("1", "2"):
         out = tmp_path / f"out{jobs}"
-        result = run_cli(
-            "render", str(src), "-o", str(out), "--today", "2024-01-01", "-j", jobs, "-q"
-        )
-        assert result.exit_code == 0, result.stderr
+        result = run_cli("render", str(src), "-o", str(out), "--today", "2024-01-01", "-j", jobs)
+        assert result.exit_code == 1, result.stderr
+        assert "rendered 4, unchanged 0, failed 2" in result.stderr
+        assert "duplicate-id" in result.stderr or "already used by" in result.stderr
         outputs[jobs] = {p.name: p.read_bytes() for p in out.iterdir()}
     assert outputs["1"] == outputs["2"]
     assert any(name.endswith(".pdf") for name in outputs["1"])
+    assert b"Generated incident 3" in outputs["1"]["gen-000.html"]  # the related link's title
+
+
+def test_in_process_a_record_is_read_and_checked_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one job the build renders each record from the check it just made; only a record
+    that links others waits for their titles, and is read and checked again then."""
+    import postmortem.site as site
+    from postmortem.render import Options
+
+    src = tmp_path / "src"
+    _mixed_corpus(src)
+    again: list[str] = []
+    real = site.check_bytes
+    monkeypatch.setattr(site, "check_bytes", lambda path, *a: again.append(path) or real(path, *a))
+    options = Options(formats=("md", "html"), today=date(2024, 1, 1))
+    summary = site.render_paths([src], tmp_path / "out", options, jobs=1)
+    # In the order of the files; gen-000-again.yaml is the first to claim gen-002.
+    assert summary.rendered == ["gen-002", "gen-000", "gen-001", "gen-003"]
+    assert again == [str(src / "gen-000.yaml")]
+    assert "Generated incident 3" in (tmp_path / "out" / "gen-000.md").read_text()
 
 
 @pytest.mark.parametrize("fault", ["crash", "raise"])
