@@ -604,3 +604,60 @@ def test_mermaid_parser_reads_back_exactly_our_nodes_and_edges(tmp_path: Path):
         assert "<" not in shown and '"' not in shown
         shown = shown.replace("ﬂ°°", "&#").replace("ﬂ°", "&").replace("¶ß", ";")
         assert same_label(html.unescape(shown), n)
+
+
+# --- Fast paths give what the plain definitions give --------------------------------------
+
+_LABEL_CHARS = [*"ab Z9.-_:;#&<>\"'`|[](){}", "\t", "\n", "\r", "\x00", "\x0b", "\x1f", "\x7f"]
+_LABEL_CHARS += ["\u00a0", "\u2003", "\u2028", "\ufffe", "é", "日", "—", "\u200b", "😀"]
+
+
+def _random_labels(count: int) -> list[str]:
+    rng = random.Random(1207)
+    return ["".join(rng.choices(_LABEL_CHARS, k=rng.randrange(0, 12))) for _ in range(count)]
+
+
+def test_clean_is_its_definition() -> None:
+    """Labels with nothing to clean skip the substitutions; the result is the same."""
+    from postmortem.diagrams.text import _NOT_XML, _SPACES
+
+    for text in [*_random_labels(5000), "Plain label", " lead", "trail ", "two  spaces"]:
+        assert clean(text) == _SPACES.sub(" ", _NOT_XML.sub("", text)).strip(), repr(text)
+
+
+def test_mermaid_labels_escape_every_unsafe_character() -> None:
+    from postmortem.diagrams.mermaid import _escape_char, label
+
+    for text in _random_labels(3000):
+        node = Node(id="n", heading=text, time=None, gist="", kind="step")
+        assert label(node) == "".join(_escape_char(ch) for ch in clean(text)), repr(text)
+
+
+@pytest.mark.parametrize(
+    ("zone", "start"),
+    [
+        ("America/New_York", "2021-03-13T20:00:00+00:00"),  # spring forward
+        ("America/New_York", "2021-11-06T20:00:00+00:00"),  # fall back: 01:xx twice
+        ("Australia/Lord_Howe", "2021-04-03T10:00:00+00:00"),  # a 30-minute change
+        ("Asia/Kolkata", "2021-12-07T00:00:00+00:00"),  # +05:30 all year
+        ("Pacific/Apia", "2011-12-29T00:00:00+00:00"),  # a skipped day
+        ("UTC", "2021-12-07T00:00:00+00:00"),
+    ],
+)
+@pytest.mark.parametrize("step", [5 * 60, 15 * 60, 3600, 3 * 3600])
+def test_tick_instants_are_the_wall_clock_multiples(zone: str, start: str, step: int) -> None:
+    """Every instant of the window, minute by minute, whose local time is a multiple of
+    `step` is a tick, and nothing else is (both 01:30s of a fall-back night, none in a gap)."""
+    from postmortem.diagrams.axis import _instants
+
+    tz = ZoneInfo(zone)
+    first = datetime.fromisoformat(start).astimezone(UTC)
+    last = first + timedelta(hours=30)
+    expected = []
+    instant = first
+    while instant <= last:
+        local = instant.astimezone(tz)
+        if (local.hour * 3600 + local.minute * 60) % step == 0:
+            expected.append(instant)
+        instant += timedelta(minutes=1)
+    assert _instants(first, last, tz, step) == expected

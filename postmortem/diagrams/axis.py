@@ -79,8 +79,16 @@ def _instants(start: datetime, end: datetime, tz: ZoneInfo, step: int) -> list[d
             offsets = [0] if day.toordinal() % (step // DAY) == 0 else []
         else:
             offsets = list(range(0, DAY, step))
+        midnight = datetime.combine(day, time())
         for seconds in offsets:
-            wall = datetime.combine(day, time()) + timedelta(seconds=seconds)
+            wall = midnight + timedelta(seconds=seconds)
+            offset = tz.utcoffset(wall)
+            if offset == tz.utcoffset(wall.replace(fold=1)):
+                # One offset either way: the wall time exists once (most of them).
+                instant = (wall - offset).replace(tzinfo=UTC)  # type: ignore[operator]
+                if start <= instant <= end:
+                    found[instant] = None
+                continue
             # fold=1 catches the second 01:30 of a fall-back night; skipped wall times
             # (spring forward) fail the round trip and are not ticks.
             for fold in (0, 1):

@@ -16,8 +16,8 @@ _SAFE = frozenset(
     "\u2014\u2013\u00b7\u2026"  # em and en dash, middle dot, ellipsis
 )
 
-# A label made of safe characters only (the common case) needs no per-character pass.
-_ALL_SAFE = re.compile("[" + re.escape("".join(sorted(_SAFE))) + "]*")
+# Only the characters outside the safe set need a look (most labels have a few at most).
+_UNSAFE = re.compile("[^" + re.escape("".join(sorted(_SAFE))) + "]")
 
 
 def _escape_char(ch: str) -> str:
@@ -36,9 +36,7 @@ def label(node: Node) -> str:
     text = " — ".join(part for part in parts if part)
     if len(text) > MAX_LABEL:
         text = text[: MAX_LABEL - 1].rstrip() + "…"
-    if _ALL_SAFE.fullmatch(text):
-        return text
-    return "".join(_escape_char(ch) for ch in text)
+    return _UNSAFE.sub(lambda m: _escape_char(m.group()), text)
 
 
 def cascade_mermaid(c: Cascade) -> str:

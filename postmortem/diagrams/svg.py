@@ -21,21 +21,35 @@ def num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+def _attrs(attrs: dict[str, Attr]) -> str:
+    return "".join(
+        f' {key}="{num(value)}"'  # type: ignore[arg-type]
+        if value.__class__ is float
+        else f' {key}="{escape(str(value))}"'
+        for key, value in attrs.items()
+    )
+
+
 def el(name: str, attrs: dict[str, Attr], body: str | None = None) -> str:
     """One element; attribute values are escaped, `body` must already be markup."""
-    parts = [name]
-    for key, value in attrs.items():
-        if value.__class__ is float:
-            parts.append(f'{key}="{num(value)}"')  # type: ignore[arg-type]
-        else:
-            parts.append(f'{key}="{escape(str(value))}"')
-    opening = " ".join(parts)
+    opening = name + _attrs(attrs)
     return f"<{opening}/>" if body is None else f"<{opening}>{body}</{name}>"
+
+
+# Each palette class's own attributes, written once: `class` first, its colours last.
+_PAINT = {
+    cls: (f' class="{escape(cls)}"', _attrs(palette.paint(cls)), frozenset(palette.paint(cls)))  # type: ignore[arg-type]
+    for cls in palette.CLASSES
+}
 
 
 def painted(name: str, cls: str, attrs: dict[str, Attr], body: str | None = None) -> str:
     """An element of palette class `cls`, with its light colours as presentation attributes."""
-    return el(name, {"class": cls, **attrs, **palette.paint(cls)}, body)
+    known = _PAINT.get(cls)
+    if known is None or not known[2].isdisjoint(attrs):
+        return el(name, {"class": cls, **attrs, **palette.paint(cls)}, body)
+    opening = name + known[0] + _attrs(attrs) + known[1]
+    return f"<{opening}/>" if body is None else f"<{opening}>{body}</{name}>"
 
 
 def text(
@@ -49,13 +63,15 @@ def text(
     cls: str = "pm-text",
 ) -> str:
     """A `<text>` at baseline `y`; position, size, weight and anchor are always explicit."""
-    attrs: dict[str, Attr] = {"x": float(x), "y": float(y), "font-size": float(size)}
-    if bold:
-        attrs["font-weight"] = "bold"
-    if anchor != "start":
-        attrs["text-anchor"] = anchor
+    # Written out by hand (what `painted` would write): a picture has hundreds of these.
+    known = _PAINT[cls]
+    weight = ' font-weight="bold"' if bold else ""
+    align = f' text-anchor="{escape(anchor)}"' if anchor != "start" else ""
     # Cleaned again here: one stray newline or NUL would break the layout or the XML.
-    return painted("text", cls, attrs, escape(clean(content)))
+    return (
+        f'<text{known[0]} x="{num(x)}" y="{num(y)}" font-size="{num(size)}"{weight}{align}'
+        f"{known[1]}>{escape(clean(content))}</text>"
+    )
 
 
 def title(content: str) -> str:

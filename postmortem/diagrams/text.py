@@ -13,8 +13,15 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]
 _SPACES = re.compile(r"\s+")
 
 
+# What `clean` would change: an XML-illegal character, whitespace other than single spaces
+# between words. Most labels have none, and one search is cheaper than two substitutions.
+_UNCLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]|[^\\S ]|  |^ | $")
+
+
 def clean(text: str) -> str:
     """One line of printable text: XML-illegal characters dropped, whitespace runs collapsed."""
+    if _UNCLEAN.search(text) is None:
+        return text
     return _SPACES.sub(" ", _NOT_XML.sub("", text)).strip()
 
 
