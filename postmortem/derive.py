@@ -48,31 +48,51 @@ def iso_duration(delta: timedelta) -> str:
 
 @dataclass(frozen=True)
 class Clock:
-    """Times shown in the record's zone, with the zone's abbreviation (`07:30 PST`)."""
+    """Times shown in the record's zone, with the zone's abbreviation (`07:30 PST`).
+
+    A record shows the same few instants many times (in the text, the tables and the
+    pictures, in every format): each is converted and written once.
+    """
 
     zone: ZoneInfo
+    _memo: dict[tuple[str, datetime], str] = field(default_factory=dict, compare=False, repr=False)
+    _locals: dict[datetime, datetime] = field(default_factory=dict, compare=False, repr=False)
 
     def local(self, when: datetime) -> datetime:
-        return when.astimezone(self.zone)
+        # Equal datetimes are one instant, whatever their zone: one local time here.
+        local = self._locals.get(when)
+        if local is None:
+            local = self._locals[when] = when.astimezone(self.zone)
+        return local
 
     def time(self, when: datetime) -> str:
-        local = self.local(when)
-        return f"{local:%H:%M} {local.tzname()}"
+        text = self._memo.get(("time", when))
+        if text is None:
+            local = self.local(when)
+            text = f"{local.hour:02d}:{local.minute:02d} {local.tzname()}"
+            self._memo["time", when] = text
+        return text
 
     def date(self, when: datetime) -> str:
-        return f"{self.local(when):%Y-%m-%d}"
+        local = self.local(when)
+        return f"{local.year}-{local.month:02d}-{local.day:02d}"  # as strftime's %Y-%m-%d
 
     def full(self, when: datetime) -> str:
         """`2021-12-07 07:30 PST`."""
-        local = self.local(when)
-        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+        text = self._memo.get(("full", when))
+        if text is None:
+            text = self._memo["full", when] = f"{self.date(when)} {self.time(when)}"
+        return text
 
     def short(self, when: datetime, day: date) -> str:
         """`07:30 PST` on `day` (the incident's date), else the full date and time."""
         return self.time(when) if self.local(when).date() == day else self.full(when)
 
     def iso(self, when: datetime) -> str:
-        return self.local(when).isoformat()
+        text = self._memo.get(("iso", when))
+        if text is None:
+            text = self._memo["iso", when] = self.local(when).isoformat()
+        return text
 
 
 @dataclass(frozen=True)
