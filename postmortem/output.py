@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from postmortem.errors import PostmortemError
 
+# A bare file name (the usual output: `<id>.html`) cannot leave the folder by its own
+# letters; only a link of that name could, which `write_atomic` replaces, never follows.
+_BARE = re.compile(r"[^/\\\x00]+")
+
 
 def inside(folder: Path, name: str) -> Path:
     """`folder/name`, refusing any name that would leave the folder (.., absolute, links)."""
     root = folder.resolve()
+    if name not in (".", "..") and _BARE.fullmatch(name):
+        return root / name
     target = (root / name).resolve() if not (root / name).is_symlink() else root / name
     if not target.is_relative_to(root) or target == root:
         raise PostmortemError(f"refusing to write {name!r}: it is outside {folder}")
