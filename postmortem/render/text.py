@@ -14,9 +14,8 @@ shows as the characters themselves.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import cache, lru_cache
-from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -194,7 +193,8 @@ def _tree(tokens: Sequence[Token]) -> list[_Node]:
             if len(stack) > 1:
                 stack.pop()
         else:
-            stack[-1].append(_Node(tok.type, tok, _tree(tok.children) if tok.children else []))
+            # An inline token's children stay its flat list: `_inline` walks that.
+            stack[-1].append(_Node(tok.type, tok, []))
     return nodes
 
 
@@ -216,8 +216,7 @@ def to_markdown_inline(text: str) -> str:
     # tokens come in it in the order of the text.
     for tok in _tokens(text):
         if tok.type == "inline":
-            node = _Node("inline", tok, _tree(tok.children) if tok.children else [])
-            parts.append(_inline(node, one_line=True))
+            parts.append(_inline(tok.children or [], one_line=True))
         elif tok.type in ("fence", "code_block"):
             parts.append(code_span(tok.content.strip()))
     return " ".join(p for p in parts if p)
@@ -230,7 +229,7 @@ def _blocks(nodes: list[_Node]) -> list[str]:
 def _block(node: _Node) -> str | None:
     kind = node.type
     if kind == "paragraph":
-        return _inline(node.children[0]) if node.children else ""
+        return _inline(node.children[0].tok.children or []) if node.children else ""
     if kind in ("bullet_list", "ordered_list"):
         return _list(node)
     if kind == "blockquote":
@@ -282,7 +281,8 @@ def _table(node: _Node) -> str:
                 if section.type == "thead":
                     style = str(cell.attrs.get("style", ""))
                     aligns.append(style.removeprefix("text-align:"))
-                cells.append(_inline(cell.children[0], one_line=True) if cell.children else "")
+                inline = (cell.children[0].tok.children or []) if cell.children else []
+                cells.append(_inline(inline, one_line=True))
             rows.append(cells)
     if not rows:
         return ""
@@ -312,58 +312,49 @@ def _safe_url(url: str) -> str:
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
 
 
-def _inline(node: _Node, *, one_line: bool = False) -> str:
+def _inline(tokens: Sequence[Token], *, one_line: bool = False) -> str:
+    """An inline token stream as Markdown: marks re-written, text escaped, links filtered."""
     out: list[str] = []
-    state = {"line_start": True}
-
-    def walk(children: list[_Node]) -> None:
-        for child in children:
-            render = _INLINE.get(child.type)
-            if render is not None:
-                out.append(render(child, walk_text))
-            elif child.type == "text":
-                out.append(_escape_text(child.content, line_start=state["line_start"]))
-            elif child.type == "softbreak":
-                out.append(" " if one_line else "\n")
-                state["line_start"] = not one_line
-                continue
-            elif child.type == "hardbreak":
-                out.append(" " if one_line else "  \n")
-                state["line_start"] = not one_line
-                continue
-            elif child.children:
-                walk(child.children)
-            state["line_start"] = False
-
-    def walk_text(children: list[_Node]) -> str:
-        start = len(out)
-        walk(children)
-        text = "".join(out[start:])
-        del out[start:]
-        return text
-
-    walk(node.children)
+    links: list[tuple[int, str]] = []  # where each open link's label starts, and its href
+    line_start = True
+    for tok in tokens:
+        kind = tok.type
+        if kind == "text":
+            out.append(_escape_text(tok.content, line_start=line_start))
+        elif kind == "softbreak" or kind == "hardbreak":
+            out.append(" " if one_line else ("\n" if kind == "softbreak" else "  \n"))
+            line_start = not one_line
+            continue
+        elif kind == "code_inline":
+            out.append(code_span(tok.content))
+        elif kind == "image":
+            alt = _escape_text(tok.content)
+            out.append(f"![{alt}]({_safe_url(str(tok.attrs.get('src', '')))})")
+        elif tok.nesting == 1:
+            # An opening mark: what it holds starts where it stands (at a line start, too).
+            if kind == "link_open":
+                links.append((len(out), str(tok.attrs.get("href", ""))))
+            else:
+                out.append(_MARKS_OUT.get(kind, ""))
+            continue
+        elif kind == "link_close":
+            start, href = links.pop()
+            if link_allowed(href):
+                label = "".join(out[start:])
+                del out[start:]
+                out.append(f"[{label}]({_safe_url(href)})")
+        else:
+            out.append(_MARKS_OUT.get(kind, ""))
+        line_start = False
     return "".join(out)
 
 
-def _link(node: _Node, walk: Callable[[list[_Node]], str]) -> str:
-    label = walk(node.children)
-    href = str(node.attrs.get("href", ""))
-    if not link_allowed(href):
-        return label
-    return f"[{label}]({_safe_url(href)})"
-
-
-def _image(node: _Node, walk: Callable[[list[_Node]], str]) -> str:
-    alt = _escape_text(node.content)
-    return f"![{alt}]({_safe_url(str(node.attrs.get('src', '')))})"
-
-
-_INLINE: dict[str, Callable[[_Node, Any], str]] = {
-    "em": lambda n, w: f"*{w(n.children)}*",
-    "strong": lambda n, w: f"**{w(n.children)}**",
-    "s": lambda n, w: f"~~{w(n.children)}~~",
-    "code_inline": lambda n, w: code_span(n.content),
-    "link": _link,
-    "image": _image,
+# Emphasis marks as written back; any other mark (none is enabled) keeps only its text.
+_MARKS_OUT = {
+    "em_open": "*",
+    "em_close": "*",
+    "strong_open": "**",
+    "strong_close": "**",
+    "s_open": "~~",
+    "s_close": "~~",
 }
