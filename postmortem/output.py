@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 
@@ -35,18 +37,36 @@ def write_atomic(path: Path, data: bytes) -> bool:
     (outputs can always be rendered again; the records are never written).
     """
     try:
-        if path.is_file() and not path.is_symlink() and path.read_bytes() == data:
+        st = os.lstat(path)
+        # A regular file (not a link) of the same size: compare bytes before rewriting.
+        if stat.S_ISREG(st.st_mode) and st.st_size == len(data) and path.read_bytes() == data:
             return False
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp, fd = _temporary(path)
     try:
+        os.fchmod(fd, 0o644)  # as any output, whatever the umask made of it
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return True
+
+
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+_serial = itertools.count()
+
+
+def _temporary(path: Path) -> tuple[str, int]:
+    """A new hidden file beside `path` (its folder made if need be): its name, an open fd."""
+    name = os.path.join(path.parent, f".{path.name}.{os.getpid()}-{next(_serial)}.tmp")
+    try:
+        return name, os.open(name, _FLAGS, 0o600)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        pass  # left by a killed process that had our pid: let tempfile pick a name
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    return name, fd

@@ -41,3 +41,26 @@ def test_unchanged_bytes_are_not_rewritten(tmp_path: Path) -> None:
     assert not write_atomic(target, b"one")
     assert write_atomic(target, b"two") and target.read_bytes() == b"two"
     assert [p.name for p in tmp_path.iterdir()] == ["a.html"]  # no temporary file left
+
+
+def test_a_stale_temporary_file_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed build that had our process id left its temporary file: another is used."""
+    import itertools
+    import os
+
+    import postmortem.output as output
+
+    monkeypatch.setattr(output, "_serial", itertools.count(5))
+    stale = tmp_path / f".a.html.{os.getpid()}-5.tmp"
+    stale.write_bytes(b"half")
+    assert write_atomic(tmp_path / "a.html", b"whole")
+    assert (tmp_path / "a.html").read_bytes() == b"whole" and stale.read_bytes() == b"half"
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_folders_are_made_as_needed(tmp_path: Path) -> None:
+    assert write_atomic(tmp_path / "img" / "deep" / "a.png", b"png")
+    assert (tmp_path / "img" / "deep" / "a.png").read_bytes() == b"png"
+    assert oct((tmp_path / "img" / "deep" / "a.png").stat().st_mode & 0o777) == "0o644"
