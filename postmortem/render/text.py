@@ -137,9 +137,17 @@ _LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(?=\s|$)")
 _ESCAPES = {ord(ch): "\\" + ch for ch in _BACKSLASHED} | {ord(k): v for k, v in _ENTITIES.items()}
 
 
+# Any character `_ESCAPES` changes: most text has none, and a search costs less than translate.
+_ESCAPABLE = re.compile(r"[\\`*_\[\]#&<>|~]")
+
+
+def _escaped(text: str) -> str:
+    return text if _ESCAPABLE.search(text) is None else text.translate(_ESCAPES)
+
+
 def escape_inline(text: str) -> str:
     """Plain text → Markdown that renders as exactly this text, on one line."""
-    return _guard_line_start(text.replace("\n", " ").translate(_ESCAPES))
+    return _guard_line_start(_escaped(text.replace("\n", " ")))
 
 
 def _guard_line_start(text: str) -> str:
@@ -297,7 +305,7 @@ def _table(node: _Node) -> str:
 
 
 def _escape_text(text: str, *, line_start: bool = False) -> str:
-    escaped = text.translate(_ESCAPES)
+    escaped = _escaped(text)
     return _guard_line_start(escaped) if line_start else escaped
 
 
