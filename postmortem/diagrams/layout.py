@@ -298,10 +298,13 @@ def _assign_x(
         fit(layer, [[] for _ in width])
     both = [p + s for p, s in zip(pred, succ, strict=True)]
     for _ in range(6):
+        before = x[:]
         for layer in layers[1:]:
             fit(layer, pred)
         for layer in reversed(layers[:-1]):
             fit(layer, succ)
+        if x == before:
+            break  # a round that moves nothing: every further round would be the same
     for layer in layers:
         fit(layer, both)
     left = min((x[v] - width[v] / 2 for layer in layers for v in layer), default=0.0)
