@@ -80,3 +80,12 @@ def test_plain_prose_takes_the_plain_path(source: str) -> None:
 )
 def test_anything_else_goes_to_the_parser(source: str) -> None:
     assert text._plain(source) is None
+
+
+@given(st.text(st.sampled_from(["a", " ", "\n", "\n\n\n"]), max_size=30))
+def test_tidy_keeps_at_most_one_blank_line(source: str) -> None:
+    import re
+
+    from postmortem.render.markdown import tidy
+
+    assert tidy(source) == re.sub(r"\n{3,}", "\n\n", source).strip() + "\n"
