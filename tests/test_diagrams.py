@@ -661,3 +661,13 @@ def test_tick_instants_are_the_wall_clock_multiples(zone: str, start: str, step:
             expected.append(instant)
         instant += timedelta(minutes=1)
     assert _instants(first, last, tz, step) == expected
+
+
+def test_other_whitespace_is_every_space_python_knows_but_space_and_newline() -> None:
+    import sys
+
+    from postmortem.diagrams.text import OTHER_WHITESPACE
+
+    every = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    assert set(OTHER_WHITESPACE) == every - {" ", "\n"}
+    assert all(re.fullmatch(r"\s", ch) for ch in every)

@@ -13,14 +13,25 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]
 _SPACES = re.compile(r"\s+")
 
 
-# What `clean` would change: an XML-illegal character, whitespace other than single spaces
-# between words. Most labels have none, and one search is cheaper than two substitutions.
-_UNCLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]|[^\\S ]|  |^ | $")
+# Every character Python counts as whitespace (str.isspace, regex \s) but the space and the
+# newline, spelled out: one character class scans several times faster than `[^\S ]`.
+OTHER_WHITESPACE = (
+    "\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# What `clean` would change inside a label: an XML-illegal character, whitespace but spaces.
+_UNCLEAN = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff\n" + OTHER_WHITESPACE + "]")
 
 
 def clean(text: str) -> str:
     """One line of printable text: XML-illegal characters dropped, whitespace runs collapsed."""
-    if _UNCLEAN.search(text) is None:
+    # Most labels have nothing to clean: a search is cheaper than two substitutions.
+    if (
+        _UNCLEAN.search(text) is None
+        and "  " not in text
+        and not text.startswith(" ")
+        and not text.endswith(" ")
+    ):
         return text
     return _SPACES.sub(" ", _NOT_XML.sub("", text)).strip()
 

@@ -20,6 +20,7 @@ from functools import cache, lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from postmortem.diagrams.text import OTHER_WHITESPACE
 from postmortem.fields import SCHEME
 
 LINK_SCHEMES = ("http", "https", "mailto")
@@ -57,7 +58,7 @@ def _tokens(text: str) -> list[Token]:
 # paragraphs of lines that hold none of Markdown's marks mean exactly their text. What
 # counts as plain is kept narrow enough that every output below is byte for byte what the
 # parser's path gives (tests/test_text.py compares the two on many strings).
-_MARKS = re.compile(r"[\\`*_\[\]#&<>|~\x00-\x08\x0e-\x1f\x7f-\x9f]|[^\S \n]")
+_MARKS = re.compile(r"[\\`*_\[\]#&<>|~\x00-\x08\x0e-\x1f\x7f-\x9f" + OTHER_WHITESPACE + "]")
 
 
 @lru_cache(maxsize=256)
