@@ -109,7 +109,7 @@ def check_bytes(name: str, source: bytes, policy: Policy = DEFAULT_POLICY) -> Re
 
 def check_images(result: Result, incident: Incident) -> tuple[list[str], list[Issue]]:
     """Relative image paths used by the record, or issues for those that leave its folder."""
-    folder = Path(result.path).parent.resolve()
+    folder: Path | None = None  # resolved at the first image: most records show none
     found: list[str] = []
     issues: list[Issue] = []
     assert result.document is not None
@@ -121,6 +121,7 @@ def check_images(result: Result, incident: Incident) -> tuple[list[str], list[Is
             if rel is None:
                 problem = "is not a relative path to a file beside the record"
             else:
+                folder = folder or Path(result.path).parent.resolve()
                 target = (folder / rel).resolve()
                 if not target.is_relative_to(folder):
                     problem = "leaves the record's folder"

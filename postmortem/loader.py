@@ -104,8 +104,23 @@ class Document:
 def read_file(path: str | os.PathLike[str]) -> bytes:
     """Read a record's bytes, refusing files over MAX_BYTES before reading them whole."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            # As many bytes as the file says it has, then one read to see the end: not a
+            # 1 MiB buffer for every record. Never more than MAX_BYTES + 1 in all.
+            expected = os.fstat(fd).st_size + 1
+            limit = MAX_BYTES + 1
+            parts: list[bytes] = []
+            total = 0
+            while total < limit:
+                chunk = os.read(fd, min(limit - total, max(expected - total, 65536)))
+                if not chunk:
+                    break
+                parts.append(chunk)
+                total += len(chunk)
+        finally:
+            os.close(fd)
+        raw = b"".join(parts)
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}", "io") from None
     if len(raw) > MAX_BYTES:

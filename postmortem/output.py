@@ -7,6 +7,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from postmortem.errors import PostmortemError
@@ -18,13 +19,22 @@ _BARE = re.compile(r"[^/\\\x00]+")
 
 def inside(folder: Path, name: str) -> Path:
     """`folder/name`, refusing any name that would leave the folder (.., absolute, links)."""
+    return places_in(folder)(name)
+
+
+def places_in(folder: Path) -> Callable[[str], Path]:
+    """`inside(folder, name)` for many names: the folder is resolved once."""
     root = folder.resolve()
-    if name not in (".", "..") and _BARE.fullmatch(name):
-        return root / name
-    target = (root / name).resolve() if not (root / name).is_symlink() else root / name
-    if not target.is_relative_to(root) or target == root:
-        raise PostmortemError(f"refusing to write {name!r}: it is outside {folder}")
-    return target
+
+    def place(name: str) -> Path:
+        if name not in (".", "..") and _BARE.fullmatch(name):
+            return root / name
+        target = (root / name).resolve() if not (root / name).is_symlink() else root / name
+        if not target.is_relative_to(root) or target == root:
+            raise PostmortemError(f"refusing to write {name!r}: it is outside {folder}")
+        return target
+
+    return place
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
@@ -45,9 +55,13 @@ def write_atomic(path: Path, data: bytes) -> bool:
         pass
     tmp, fd = _temporary(path)
     try:
-        os.fchmod(fd, 0o644)  # as any output, whatever the umask made of it
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        try:
+            os.fchmod(fd, 0o644)  # as any output, whatever the umask made of it
+            view = memoryview(data)
+            while view:  # os.write, not a file object: no buffer set-up for one write
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -41,7 +41,7 @@ from postmortem.errors import PostmortemError
 from postmortem.loader import LoadError, read_file
 from postmortem.manifest import Entry, Manifest, digest, load, save, tree_digest
 from postmortem.model import Incident
-from postmortem.output import inside, write_atomic
+from postmortem.output import inside, places_in, write_atomic
 from postmortem.render import Options, RenderContext, builtin_templates, renderer
 
 # Test hook: "crash:<id>" makes the worker rendering <id> die, "raise:<id>" makes it raise.
@@ -348,6 +348,8 @@ def render_paths(
         summary.unchanged.append(ident)
         return True
 
+    place = places_in(outdir)
+
     def take(rendered: Rendered, fingerprint: str) -> None:
         """Write one record's outputs, or note why it has none."""
         if rendered.issues or not rendered.outputs:
@@ -355,7 +357,7 @@ def render_paths(
             summary.failed.append(rendered.path)
             return
         for name, data in rendered.outputs.items():
-            target = inside(outdir, name)
+            target = place(name)
             if write_atomic(target, data):
                 summary.written.append(target)
         new.records[rendered.ident] = Entry(

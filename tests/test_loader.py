@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from postmortem.loader import LoadError, decode, load_text
@@ -69,3 +71,21 @@ def test_unquoted_impossible_date_stays_text() -> None:
 
 def test_explicit_standard_tags_are_allowed() -> None:
     assert load_text("a: !!str 12\nb: !!int '7'").data == {"a": "12", "b": 7}
+
+
+def test_read_file_reads_whole_files_up_to_the_limit(tmp_path: Path) -> None:
+    from postmortem.loader import MAX_BYTES, LoadError, read_file
+
+    for size in (0, 1, 70_000, MAX_BYTES):
+        path = tmp_path / f"r{size}.yaml"
+        data = bytes(i % 251 for i in range(size))
+        path.write_bytes(data)
+        assert read_file(path) == data
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"x" * (MAX_BYTES + 1))
+    with pytest.raises(LoadError) as over:
+        read_file(big)
+    assert over.value.rule == "limit-size"
+    with pytest.raises(LoadError) as folder:
+        read_file(tmp_path)
+    assert folder.value.rule == "io" and "directory" in folder.value.message.lower()
