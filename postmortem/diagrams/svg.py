@@ -17,8 +17,19 @@ Attr = str | float | int
 
 def num(value: float) -> str:
     """A coordinate with at most two decimals and no trailing zeros (stable bytes)."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")  # .2f rounds as round(value, 2) does
-    return "0" if text == "-0" else text
+    text = _NUMS.get(value)
+    if text is None:
+        text = f"{value:.2f}".rstrip("0").rstrip(".")  # .2f rounds as round(value, 2) does
+        if text == "-0":
+            text = "0"
+        if len(_NUMS) >= 1 << 16:
+            _NUMS.clear()
+        _NUMS[value] = text
+    return text
+
+
+# Pictures repeat their coordinates (margins, box widths, rows): most are written already.
+_NUMS: dict[float, str] = {}
 
 
 def _attrs(attrs: dict[str, Attr]) -> str:

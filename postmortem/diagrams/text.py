@@ -77,6 +77,10 @@ _UNITS: tuple[dict[str, int], dict[str, int]] = ({}, {})
 
 
 def _units(text: str, bold: bool) -> int:
+    words = _WORDS[bold]
+    total = words.get(text)
+    if total is not None:
+        return total
     table = _UNITS[bold]
     total = 0
     for ch in text:
@@ -84,7 +88,15 @@ def _units(text: str, bold: bool) -> int:
         if units is None:
             units = table[ch] = _char_units(ch, bold)
         total += units
+    if len(text) <= 40:  # words and short labels repeat; long text rarely does
+        if len(words) >= 1 << 15:
+            words.clear()
+        words[text] = total
     return total
+
+
+# Each word's units, per weight, as it is first measured (labels repeat their words).
+_WORDS: tuple[dict[str, int], dict[str, int]] = ({}, {})
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
@@ -121,7 +133,7 @@ def _hard_break(word: str, width_px: float, size: float, bold: bool) -> list[str
     pieces: list[str] = []
     start, used = 0, 0.0
     for i, ch in enumerate(word):
-        w = _char_units(ch, bold) * size / 1000 * FALLBACK_SLACK
+        w = _units(ch, bold) * size / 1000 * FALLBACK_SLACK
         if used + w > width_px and i > start and not unicodedata.combining(ch):
             pieces.append(word[start:i])
             start, used = i, 0.0
