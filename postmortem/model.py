@@ -408,7 +408,11 @@ class Incident(Strict):
 
 
 def _localise_times(model: BaseModel, zone: tzinfo) -> None:
-    for name in type(model).model_fields:
+    cls = type(model)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(cls.model_fields)
+    for name in names:
         value = getattr(model, name)
         if isinstance(value, datetime) and value.tzinfo is None:
             object.__setattr__(model, name, value.replace(tzinfo=zone))
@@ -418,6 +422,10 @@ def _localise_times(model: BaseModel, zone: tzinfo) -> None:
             for item in value:
                 if isinstance(item, BaseModel):
                     _localise_times(item, zone)
+
+
+# Each model class's field names (pydantic builds the mapping again at every access).
+_FIELD_NAMES: dict[type[BaseModel], tuple[str, ...]] = {}
 
 
 def json_schema() -> dict[str, Any]:

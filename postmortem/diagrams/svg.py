@@ -34,10 +34,12 @@ _NUMS: dict[float, str] = {}
 
 def _attrs(attrs: dict[str, Attr]) -> str:
     return "".join(
-        f' {key}="{num(value)}"'  # type: ignore[arg-type]
-        if value.__class__ is float
-        else f' {key}="{escape(str(value))}"'
-        for key, value in attrs.items()
+        [
+            f' {key}="{num(value)}"'  # type: ignore[arg-type]
+            if value.__class__ is float
+            else f' {key}="{escape(str(value))}"'
+            for key, value in attrs.items()
+        ]
     )
 
 
