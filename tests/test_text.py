@@ -89,3 +89,18 @@ def test_tidy_keeps_at_most_one_blank_line(source: str) -> None:
     from postmortem.render.markdown import tidy
 
     assert tidy(source) == re.sub(r"\n{3,}", "\n\n", source).strip() + "\n"
+
+
+def test_the_line_start_guard_looks_at_every_character_its_pattern_can_start_with() -> None:
+    """`_guard_line_start` skips its regex for text that starts with anything else."""
+    import re
+    import sys
+
+    start = re.compile(r"\s|\d|[-+=]")
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        if start.match(ch):
+            assert ch in "-+=" or ch.isdigit() or ch.isspace(), hex(code)
+    assert text._guard_line_start("1. a") == "1\\. a"
+    assert text._guard_line_start("\u0663) a") == "\u0663\\) a"
+    assert text._guard_line_start(" - a") == " &#45; a"

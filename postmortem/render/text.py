@@ -153,6 +153,9 @@ def escape_inline(text: str) -> str:
 
 def _guard_line_start(text: str) -> str:
     # A list marker, setext underline or ordered-list number at the start of a line.
+    first = text[:1]
+    if first and not (first in "-+=" or first.isdigit() or first.isspace()):
+        return text  # most text starts with a letter: no marker can follow
     match = _LINE_START.match(text)
     if not match:
         return text
@@ -311,7 +314,7 @@ def _escape_text(text: str, *, line_start: bool = False) -> str:
 
 
 def code_span(code: str) -> str:
-    longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
+    longest = max((len(m) for m in re.findall(r"`+", code)), default=0) if "`" in code else 0
     ticks = "`" * (longest + 1)
     pad = " " if code.startswith("`") or code.endswith("`") or not code.strip() else ""
     return f"{ticks}{pad}{code}{pad}{ticks}"
