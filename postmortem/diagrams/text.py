@@ -165,12 +165,17 @@ def wrap(
             continue
         if line:
             lines.append(line)
-        pieces = _hard_break(word, width_px, size, bold)
-        lines.extend(pieces[:-1])
-        line = pieces[-1]
-        used = _units(line, bold)
+        if text_width_units(units, size) <= width_px * (1 - 1e-9):
+            # It fits a line of its own (with room for the rounding of the per-character
+            # sum `_hard_break` makes): nothing to break.
+            line, used = word, units
+        else:
+            pieces = _hard_break(word, width_px, size, bold)
+            lines.extend(pieces[:-1])
+            line = pieces[-1]
+            used = _units(line, bold)
         if max_lines is not None and len(lines) > max_lines:
-            break  # a 10,000-character word need not be split to the end
+            break  # lines past the last shown need not be made
     if line:
         lines.append(line)
     if max_lines is not None and len(lines) > max_lines:
