@@ -25,6 +25,21 @@ _UNCLEAN = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff\n" + OTH
 
 def clean(text: str) -> str:
     """One line of printable text: XML-illegal characters dropped, whitespace runs collapsed."""
+    done = _CLEANED.get(text)
+    if done is not None:
+        return done
+    done = _clean(text)
+    if len(text) <= 64:  # labels, ticks, numbers: cleaned again and again
+        if len(_CLEANED) >= 1 << 15:
+            _CLEANED.clear()
+        _CLEANED[text] = done
+    return done
+
+
+_CLEANED: dict[str, str] = {}
+
+
+def _clean(text: str) -> str:
     # Most labels have nothing to clean: a search is cheaper than two substitutions.
     if (
         _UNCLEAN.search(text) is None
