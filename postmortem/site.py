@@ -263,12 +263,16 @@ def check_for_build(
         with no_collection():
             result = check_file(path, policy)
         if result.incident is not None:
+            own = digest(result.source)
             record = _Checked(
                 result.path,
                 lean_copy(result.incident),
-                digest(result.source),
+                own,
                 result.pictures,
-                inputs_digest(result.path, result.source, result.pictures),
+                # The same digest when the record shows no picture: no second pass.
+                inputs_digest(result.path, result.source, result.pictures)
+                if result.pictures
+                else own,
             )
             keep[result.path] = record
             if visit is not None and result.incident.id not in seen:
