@@ -9,6 +9,8 @@ for what each class marks.
 
 from __future__ import annotations
 
+from functools import cache
+
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any colour vision.
 ORANGE = "#E69F00"
 SKY_BLUE = "#56B4E9"
@@ -95,6 +97,7 @@ def paint(cls: str) -> dict[str, str]:
     return {prop: LIGHT[role] for prop, role in CLASSES[cls]}
 
 
+@cache
 def style_sheet() -> str:
     """The CSS embedded in every diagram: dark-mode overrides, scoped to `.pm-diagram`."""
     rules = "".join(

@@ -41,6 +41,7 @@ class _Frame:
     column: float  # width of the label column
     x0: float  # left end of the axis
     x1: float  # right end of the axis
+    zones: int = 1  # zone abbreviations in force over the window ("PDT", "PST": 2)
 
     def x(self, when: datetime) -> float:
         """Horizontal position of an instant."""
@@ -96,7 +97,8 @@ def timeline_svg(t: Timeline, *, title: str, desc: str, id_prefix: str = "pm") -
     times = [t.until, *[m.time for m in t.markers], *[e.time for e in t.events]]
     times += [s.start for s in spans] + [s.end for s in spans if s.end is not None]
     start, end = axis.window(times)
-    zone_text = " → ".join(axis.zone_names(start, end, t.tz))
+    zones = axis.zone_names(start, end, t.tz)
+    zone_text = " → ".join(zones)
     events = sorted(t.events, key=lambda e: (e.time.astimezone(UTC), e.number))
     ongoing = any(s.end is None for s in spans)
 
@@ -106,7 +108,7 @@ def timeline_svg(t: Timeline, *, title: str, desc: str, id_prefix: str = "pm") -
     column = min(COLUMN_MAX, max([40.0, *[text_width(x, SIZE) for x in [*names, zone_text]]]))
     while True:
         x1 = WIDTH - MARGIN - (ONGOING_STUB + 4 + text_width(ONGOING, EVENT_SIZE) if ongoing else 0)
-        frame = _Frame(start, end, column, MARGIN + column + COLUMN_GAP, x1)
+        frame = _Frame(start, end, column, MARGIN + column + COLUMN_GAP, x1, len(zones))
         event_x = [frame.x(e.time) for e in events]
         numbers = [e.number for e in events]
         all_numbered, event_slots = _number_events(event_x, numbers, frame.x0 - 8, WIDTH - MARGIN)
@@ -205,8 +207,7 @@ def _when(t: Timeline, frame: _Frame, when: datetime) -> str:
     first, last = frame.start.astimezone(t.tz), frame.end.astimezone(t.tz)
     if first.date() != last.date():
         shown = f"{axis.day_label(local, year=first.year != last.year)} {shown}"
-    zones = axis.zone_names(frame.start, frame.end, t.tz)
-    return f"{shown} {local.tzname()}" if len(zones) > 1 else shown
+    return f"{shown} {local.tzname()}" if frame.zones > 1 else shown
 
 
 def _axis(
