@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from sys import intern
 from typing import cast
 
 import jinja2
@@ -217,27 +218,41 @@ class _Lean:
     related: list[str]
 
 
+def _one(word: str | None) -> str | None:
+    return None if word is None else intern(word)
+
+
 def lean_copy(incident: Incident) -> Incident:
     """What the index, the fingerprint and related links read of a record: a tenth of it.
 
     Stands in for the Incident (same attribute names) in the index's code and templates.
     """
     detection = incident.detection
+    # Words that repeat across records (statuses, kinds, owners, services) kept once each.
+    one = _one
     lean = _Lean(
         id=incident.id,
         title=incident.title,
         date=incident.date,
-        status=incident.status,
-        severity=incident.severity,
-        services=incident.services,
-        trigger=_Part(kind=incident.trigger.kind),
+        status=intern(incident.status),
+        severity=one(incident.severity),
+        services=[intern(s) for s in incident.services],
+        trigger=_Part(kind=intern(incident.trigger.kind)),
         impact=_Part(start=incident.impact.start, end=incident.impact.end),
         detection=_Part(time=detection.time) if detection else None,
         resolution=_Part(
             mitigated=incident.resolution.mitigated, resolved=incident.resolution.resolved
         ),
         action_items=[
-            _Action(a.title, a.kind, a.owner, a.priority, a.status, a.due, a.link)
+            _Action(
+                a.title,
+                intern(a.kind),
+                one(a.owner),
+                one(a.priority),
+                intern(a.status),
+                a.due,
+                a.link,
+            )
             for a in incident.action_items
         ],
         related=incident.related,
@@ -382,10 +397,12 @@ def render_paths(
             task = Task(record.path, record.digest, options, {}, policy)
             take(_guarded(task, result), fingerprint)
         if progress:
-            progress(len(handled), len(files), record.path)
+            progress(len(handled), total, record.path)
 
     files = discover(paths)
+    total = len(files)
     results, valid = check_for_build(files, policy, render_now)
+    del files  # a thousand Path objects need not live through the build
     summary.total = len(results)
     for result in results:
         summary.issues += result.issues
@@ -405,12 +422,12 @@ def render_paths(
             todo.append((record, fingerprint))
 
     tasks = [Task(r.path, r.digest, options, titles, policy) for r, _ in todo]
-    done = len(files) - len(tasks)
+    done = total - len(tasks)
     for (_, fingerprint), rendered in zip(todo, _run(tasks, jobs), strict=True):
         take(rendered, fingerprint)
         done += 1
         if progress:
-            progress(done, len(files), rendered.path)
+            progress(done, total, rendered.path)
     # In the order of the records, however they were rendered.
     rank = {r.incident.id: i for i, r in enumerate(valid)}
     summary.rendered.sort(key=rank.__getitem__)

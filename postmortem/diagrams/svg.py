@@ -22,7 +22,7 @@ def num(value: float) -> str:
         text = f"{value:.2f}".rstrip("0").rstrip(".")  # .2f rounds as round(value, 2) does
         if text == "-0":
             text = "0"
-        if len(_NUMS) >= 1 << 16:
+        if len(_NUMS) >= 4096:
             _NUMS.clear()
         _NUMS[value] = text
     return text

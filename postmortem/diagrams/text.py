@@ -30,7 +30,7 @@ def clean(text: str) -> str:
         return done
     done = _clean(text)
     if len(text) <= 64:  # labels, ticks, numbers: cleaned again and again
-        if len(_CLEANED) >= 1 << 15:
+        if len(_CLEANED) >= 4096:
             _CLEANED.clear()
         _CLEANED[text] = done
     return done
@@ -104,7 +104,7 @@ def _units(text: str, bold: bool) -> int:
             units = table[ch] = _char_units(ch, bold)
         total += units
     if len(text) <= 40:  # words and short labels repeat; long text rarely does
-        if len(words) >= 1 << 15:
+        if len(words) >= 4096:
             words.clear()
         words[text] = total
     return total
