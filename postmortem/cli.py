@@ -99,7 +99,7 @@ def cli() -> None:
     "--format",
     "-o",
     "output_format",
-    type=click.Choice(["text", "json", "github"]),
+    type=click.Choice(["text", "json", "github"], case_sensitive=False),
     default="text",
     show_default=True,
     help="text: PATH:LINE:COL lines; json: a list of objects; github: workflow annotations.",
@@ -491,7 +491,7 @@ def index_command(
     "--format",
     "-o",
     "output_format",
-    type=click.Choice(["text", "json", "csv"]),
+    type=click.Choice(["text", "json", "csv"], case_sensitive=False),
     default="text",
     show_default=True,
 )
@@ -595,7 +595,7 @@ def extract_command(pdf: str, output: str | None, force: bool) -> None:
     "--format",
     "-o",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json"], case_sensitive=False),
     default="text",
     show_default=True,
 )

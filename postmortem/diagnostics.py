@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from pathlib import PurePath
 
 
 @dataclass(frozen=True, order=True)
@@ -39,9 +41,23 @@ def _github_escape(text: str, *, prop: bool = False) -> str:
     return text
 
 
+def _repository_path(path: str) -> str:
+    """`path` relative to the repository (GITHUB_WORKSPACE, else the current folder).
+
+    GitHub attaches an annotation to the diff only by a path from the repository's root;
+    a record found through the configuration's incidents folder has an absolute path, and
+    one checked from a subfolder a `../` one.
+    """
+    root = os.path.abspath(os.environ.get("GITHUB_WORKSPACE") or os.getcwd())
+    full = os.path.abspath(path)
+    if os.path.commonpath([root, full]) != root:
+        return path  # outside the repository: as found
+    return PurePath(os.path.relpath(full, root)).as_posix()
+
+
 def format_github(issue: Issue) -> str:
     """A GitHub Actions workflow command that annotates the line in the pull request."""
-    props = [f"file={_github_escape(issue.path, prop=True)}"]
+    props = [f"file={_github_escape(_repository_path(issue.path), prop=True)}"]
     if issue.line:
         props += [f"line={issue.line}", f"col={issue.column}"]
     props.append(f"title={_github_escape('postmortem ' + issue.rule, prop=True)}")

@@ -41,7 +41,8 @@ def test_json_format_of_valid_records_is_an_empty_list() -> None:
     assert json.loads(result.stdout) == []
 
 
-def test_github_format_annotates_lines() -> None:
+def test_github_format_annotates_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
     result = run_cli("check", "--format", "github", BAD, cwd=ROOT)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
@@ -50,6 +51,26 @@ def test_github_format_annotates_lines() -> None:
         "unknown key 'titel' (did you mean 'title'?)"
     )
     assert all(line.startswith("::error file=") for line in lines)
+
+
+def test_github_annotations_name_files_from_the_repository_root(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GitHub attaches annotations to the diff only by repository paths: an absolute path
+    (as the configured incidents folder gives) or one from a subfolder is made relative to
+    GITHUB_WORKSPACE, else to the current folder; `--format` takes any case."""
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    absolute = run_cli("check", "--format", "GITHUB", str(ROOT / BAD), cwd=ROOT)
+    assert absolute.exit_code == 1
+    assert absolute.stdout.splitlines()[1].startswith(f"::error file={BAD},line=2,col=1,")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(ROOT))
+    sub = run_cli(
+        "check", "--format", "github", "fixtures/invalid/many-errors.yaml", cwd=ROOT / "tests"
+    )
+    assert sub.stdout.splitlines()[1].startswith(f"::error file={BAD},line=2,col=1,")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(ROOT / "postmortem"))  # the file is not in it
+    outside = run_cli("check", "--format", "github", BAD, cwd=ROOT)
+    assert outside.stdout.splitlines()[1].startswith(f"::error file={BAD},line=2,col=1,")
 
 
 def test_text_summary_goes_to_stderr() -> None:
