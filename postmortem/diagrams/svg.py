@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from postmortem.diagrams import metrics, palette
 from postmortem.diagrams.text import clean, escape
@@ -15,21 +16,12 @@ _MAX_TITLE = 400
 Attr = str | float | int
 
 
+# Pictures repeat their coordinates (margins, box widths, rows): most are written already.
+@lru_cache(maxsize=4096)
 def num(value: float) -> str:
     """A coordinate with at most two decimals and no trailing zeros (stable bytes)."""
-    text = _NUMS.get(value)
-    if text is None:
-        text = f"{value:.2f}".rstrip("0").rstrip(".")  # .2f rounds as round(value, 2) does
-        if text == "-0":
-            text = "0"
-        if len(_NUMS) >= 4096:
-            _NUMS.clear()
-        _NUMS[value] = text
-    return text
-
-
-# Pictures repeat their coordinates (margins, box widths, rows): most are written already.
-_NUMS: dict[float, str] = {}
+    text = f"{value:.2f}".rstrip("0").rstrip(".")  # .2f rounds as round(value, 2) does
+    return "0" if text == "-0" else text
 
 
 def _attrs(attrs: dict[str, Attr]) -> str:

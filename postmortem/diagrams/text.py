@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from postmortem.diagrams import metrics
 
@@ -25,18 +26,8 @@ _UNCLEAN = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff\n" + OTH
 
 def clean(text: str) -> str:
     """One line of printable text: XML-illegal characters dropped, whitespace runs collapsed."""
-    done = _CLEANED.get(text)
-    if done is not None:
-        return done
-    done = _clean(text)
-    if len(text) <= 64:  # labels, ticks, numbers: cleaned again and again
-        if len(_CLEANED) >= 4096:
-            _CLEANED.clear()
-        _CLEANED[text] = done
-    return done
-
-
-_CLEANED: dict[str, str] = {}
+    # Labels, ticks and numbers are cleaned again and again: short ones are remembered.
+    return _clean_short(text) if len(text) <= 64 else _clean(text)
 
 
 def _clean(text: str) -> str:
@@ -49,6 +40,9 @@ def _clean(text: str) -> str:
     ):
         return text
     return _SPACES.sub(" ", _NOT_XML.sub("", text)).strip()
+
+
+_clean_short = lru_cache(maxsize=4096)(_clean)
 
 
 _MARKUP = re.compile("[&<>\"']")
@@ -92,10 +86,11 @@ _UNITS: tuple[dict[str, int], dict[str, int]] = ({}, {})
 
 
 def _units(text: str, bold: bool) -> int:
-    words = _WORDS[bold]
-    total = words.get(text)
-    if total is not None:
-        return total
+    # Words and short labels repeat (across records too); long text rarely does.
+    return _units_short(text, bold) if len(text) <= 40 else _count_units(text, bold)
+
+
+def _count_units(text: str, bold: bool) -> int:
     table = _UNITS[bold]
     total = 0
     for ch in text:
@@ -103,15 +98,10 @@ def _units(text: str, bold: bool) -> int:
         if units is None:
             units = table[ch] = _char_units(ch, bold)
         total += units
-    if len(text) <= 40:  # words and short labels repeat; long text rarely does
-        if len(words) >= 4096:
-            words.clear()
-        words[text] = total
     return total
 
 
-# Each word's units, per weight, as it is first measured (labels repeat their words).
-_WORDS: tuple[dict[str, int], dict[str, int]] = ({}, {})
+_units_short = lru_cache(maxsize=4096)(_count_units)
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
