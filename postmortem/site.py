@@ -151,9 +151,10 @@ def render_task(task: Task, checked: Result | None = None) -> Rendered:
 class _Checked:
     """A valid record as a build keeps it: what the index and the fingerprint need.
 
-    The full Incident, its parsed YAML and its bytes are dropped as soon as the record is
-    checked, so that a build's memory does not grow with the number of records; the
-    renderer reads and checks the file again.
+    The full Incident, its parsed YAML and its bytes are dropped once the record is checked
+    (and, in-process, rendered), so that a build's memory does not grow with the number of
+    records; a record rendered later (in a worker, or one with related links) is read and
+    checked again.
     """
 
     path: str
@@ -218,7 +219,7 @@ class _Lean:
     related: list[str]
 
 
-def _one(word: str | None) -> str | None:
+def _interned(word: str | None) -> str | None:
     return None if word is None else intern(word)
 
 
@@ -229,13 +230,12 @@ def lean_copy(incident: Incident) -> Incident:
     """
     detection = incident.detection
     # Words that repeat across records (statuses, kinds, owners, services) kept once each.
-    one = _one
     lean = _Lean(
         id=incident.id,
         title=incident.title,
         date=incident.date,
         status=intern(incident.status),
-        severity=one(incident.severity),
+        severity=_interned(incident.severity),
         services=[intern(s) for s in incident.services],
         trigger=_Part(kind=intern(incident.trigger.kind)),
         impact=_Part(start=incident.impact.start, end=incident.impact.end),
@@ -247,8 +247,8 @@ def lean_copy(incident: Incident) -> Incident:
             _Action(
                 a.title,
                 intern(a.kind),
-                one(a.owner),
-                one(a.priority),
+                _interned(a.owner),
+                _interned(a.priority),
                 intern(a.status),
                 a.due,
                 a.link,
@@ -278,18 +278,15 @@ def check_for_build(
         with no_collection():
             result = check_file(path, policy)
         if result.incident is not None:
-            own = digest(result.source)
             record = _Checked(
                 result.path,
                 lean_copy(result.incident),
-                own,
+                digest(result.source),
                 result.pictures,
-                # The same digest when the record shows no picture: no second pass.
-                inputs_digest(result.path, result.source, result.pictures)
-                if result.pictures
-                else own,
+                inputs_digest(result.path, result.source, result.pictures),
             )
             keep[result.path] = record
+            # The first record of an id keeps it (check_unique_ids flags the later ones).
             if visit is not None and result.incident.id not in seen:
                 visit(result, record)
             seen.add(result.incident.id)
@@ -353,8 +350,8 @@ def render_paths(
     new = Manifest()
     handled: set[str] = set()  # paths rendered (or found unchanged) while being checked
 
-    def current(record: _Checked, fingerprint: str) -> bool:
-        """Whether the last build's outputs of `record` are still right (then kept)."""
+    def keep_if_current(record: _Checked, fingerprint: str) -> bool:
+        """Keep the last build's outputs of `record` if they are still right; whether kept."""
         ident = record.incident.id
         entry = old.records.get(ident) if old else None
         if (
@@ -393,7 +390,7 @@ def render_paths(
             return
         handled.add(record.path)
         fingerprint = _fingerprint(record, options, env, {})
-        if not current(record, fingerprint):
+        if not keep_if_current(record, fingerprint):
             task = Task(record.path, record.digest, options, {}, policy)
             take(_guarded(task, result), fingerprint)
         if progress:
@@ -418,7 +415,7 @@ def render_paths(
         if record.path in handled:
             continue
         fingerprint = _fingerprint(record, options, env, titles)
-        if not current(record, fingerprint):
+        if not keep_if_current(record, fingerprint):
             todo.append((record, fingerprint))
 
     tasks = [Task(r.path, r.digest, options, titles, policy) for r, _ in todo]
