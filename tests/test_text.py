@@ -53,11 +53,13 @@ WORDS = ["a", "Z9", "é", "日", "word", "two words", "٣", "end.", "(it)"]
 AROUND = [*" ().,;:!?'\"-#%$", "\nA", "\n\nB"]
 CODES = ["x", "a b", "ttl=30s", "<b>&amp;", "*a*", "[x](y)", "\\"]
 URLS = ["https://example.com/a_b*c?d=1&e=2", "HTTPS://EXAMPLE.COM/%7e%zz", "mailto:a@b.c"]
-URLS += ["../x.md", "#top", "javascript:x", "//host/x", "data:text/html,x", "FILE:///etc"]
+URLS += ["../x.md", "#top"]
+URLS += [*URLS, "javascript:x", "//host/x", "data:text/html,x", "FILE:///etc"]
 # Marks and shapes that must send a field to the parser (or look as if they should).
 MARKS = ["*", "**", "***", "_", "__", "`", "``", "[", "]", "](", "![", "\\", "&", "<", "~~", "|"]
 NOISE = [*MARKS, "javascript:alert(1)", "//host/x", "a b", "&amp;", "x;y", "(x)", "`` a ``"]
 NOISE += ["` a`", "`a `", "`\u00a0`", "\u00a0", "\t", "\x00", "\n", "1.", "1. ", " - "]
+NOISE += ["\n- ", "\n+ ", "\n# ", "\n> ", "\n1) ", "\n```", "\n***", "\n    "]
 
 
 def _piece(kind: int, pick: Callable[[list[str]], str]) -> str:
@@ -74,7 +76,7 @@ def _piece(kind: int, pick: Callable[[list[str]], str]) -> str:
 
 
 def _mix(pick: Callable[[list[str]], str], kinds: list[int]) -> str:
-    return "".join(pick(["", " ", " ", " "]) + _piece(kind, pick) for kind in kinds)
+    return "".join(pick(["", " ", " ", " ", "\n"]) + _piece(kind, pick) for kind in kinds)
 
 
 @st.composite
@@ -93,6 +95,7 @@ def simple_prose(draw: st.DrawFn) -> str:
 @example("`a`` b `c` `` d `` ` e`")
 @example("[a](https://ex.com/(x)) [b](<c>) [d](e 'f') [g]( h)")
 @example("**a*b** *a**b* ***a*** *a _b_ c*")
+@example("a *b** c **d*** e")
 def test_simple_markdown_renders_as_the_parser_renders_it(source: str) -> None:
     assert [f(source) for f in OUTPUTS] == _by_parser(source)
 

@@ -67,16 +67,18 @@ Piece = tuple[int, str, str]  # kind, text (label for a link), href (links only)
 # Never outside a code span: the marks, escapes, entities, tags and table and strike marks.
 # Nowhere: control characters and whitespace but spaces and newlines.
 _NEVER = "\\x00-\\x08\\x0e-\\x1f\\x7f-\\x9f" + OTHER_WHITESPACE
-_WORDS = rf"[^`*_\[\]\n\\&<>|~{_NEVER}]"
+_MARKED = rf"`*_\[\]\n\\&<>|~{_NEVER}"
+_WORDS = rf"[^{_MARKED}]"
 _PIECE = re.compile(
     rf"""
     (?P<text>{_WORDS}+)
   | (?P<br>\n)
   | `(?P<code>[^`\s{_NEVER}](?:[^`\n{_NEVER}]*[^`\s{_NEVER}])?)`(?!`)
-    # Emphasis: after a space, `(` or the start, before a letter or digit, and closed after
-    # one by the same mark, before a space, the end or closing punctuation. So the opener
-    # can only open and the closer only close, and nothing else is between them.
-  | (?<![^\s(])(?P<mark>\*\*|__|\*|_)(?P<em>[^\W_](?:{_WORDS}*[^\W_])?)(?P=mark)(?=[\s.,;:!?)]|$)
+    # Emphasis: after a space, `(` or the start, before a letter or digit, and closed by the
+    # same mark, before a space, the end or closing punctuation. So the opener can only
+    # open, the closer can close, and nothing else is between them.
+  | (?<![^\s(])(?P<mark>\*\*|__|\*|_)(?P<em>[^\W_](?:{_WORDS}*[^\s{_MARKED}])?)(?P=mark)
+    (?=[\s.,;:!?)]|$)
   | (?<!!)\[(?P<label>{_WORDS}+)\]\((?P<url>[A-Za-z0-9\-._~/?#=+:@,!$*'%&]+)\)
     """,
     re.VERBOSE,
@@ -87,14 +89,18 @@ _PIECE = re.compile(
 def _simple(text: str) -> tuple[tuple[Piece, ...], ...] | None:
     """The paragraphs of `text` as pieces if it is in the simple subset, else None.
 
-    Every line starts with a letter or digit (never a list number such as `1.`) and ends
-    without a space (no hard break); paragraphs part at empty lines.
+    Every line starts with a letter, a digit (never a list number such as `1.`) or one of
+    the pieces, and ends without a space (no hard break); paragraphs part at empty lines.
     """
     paragraphs: list[tuple[Piece, ...]] = []
     lines: list[str] = []
     for line in (*text.split("\n"), ""):
         if line:
-            if not line[0].isalnum() or line[-1] == " " or _LINE_START.match(line):
+            if (
+                line[-1] == " "
+                or not (line[0].isalnum() or line[0] in "*_`[")
+                or _LINE_START.match(line)
+            ):
                 return None
             lines.append(line)
             continue
