@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
@@ -49,7 +50,7 @@ def test_plain_prose_renders_as_the_parser_renders_it(source: str) -> None:
 
 # The simple subset's pieces in well-formed shape, the text around them that decides
 # CommonMark's flanking, and marks that must send a field to the parser.
-WORDS = ["a", "Z9", "é", "日", "word", "two words", "٣", "end.", "(it)"]
+WORDS = ["a", "Z9", "é", "日", "word", "two words", "٣", "end.", "(it)", "two\nlines"]
 AROUND = [*" ().,;:!?'\"-#%$", "\nA", "\n\nB"]
 CODES = ["x", "a b", "ttl=30s", "<b>&amp;", "*a*", "[x](y)", "\\"]
 URLS = ["https://example.com/a_b*c?d=1&e=2", "HTTPS://EXAMPLE.COM/%7e%zz", "mailto:a@b.c"]
@@ -96,25 +97,40 @@ def simple_prose(draw: st.DrawFn) -> str:
 @example("[a](https://ex.com/(x)) [b](<c>) [d](e 'f') [g]( h)")
 @example("**a*b** *a**b* ***a*** *a _b_ c*")
 @example("a *b** c **d*** e")
+@example("a [b\nc](d) **e\n1. f** [g\n- h](i) *j\n\nk*")
 def test_simple_markdown_renders_as_the_parser_renders_it(source: str) -> None:
     assert [f(source) for f in OUTPUTS] == _by_parser(source)
 
 
-def test_the_simple_path_is_taken_by_what_it_is_for() -> None:
-    """Every paragraph of the benchmark corpus, and many of the mixes the test above draws."""
+def test_the_simple_path_is_taken_by_what_it_is_for(tmp_path: Path) -> None:
+    """Every text of the benchmark corpus, and many of the mixes the test above draws."""
     import importlib.util
     import random
-    from pathlib import Path
+
+    import yaml
 
     path = Path(__file__).parent.parent / "benchmarks" / "generate.py"
     spec = importlib.util.spec_from_file_location("generate", path)
     assert spec and spec.loader
     generate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generate)
+
+    def texts(value: object) -> Iterator[str]:
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            for item in value:
+                yield from texts(item)
+        elif isinstance(value, str) and len(value) > 60:
+            yield value
+
+    fields = [
+        t for p in generate.generate(30, tmp_path) for t in texts(yaml.safe_load(p.read_text()))
+    ]
+    assert len(fields) > 30 * 10
+    assert [f for f in fields if text._simple(f) is None] == []
+
     rng = random.Random(1)
-    for _ in range(300):
-        paragraph = generate._paragraph(rng, (1, 5))
-        assert text._simple(paragraph) is not None, paragraph
     mixes = [
         rng.choice(WORDS) + _mix(rng.choice, [rng.choice(range(9)) for _ in range(6)])
         for _ in range(3000)

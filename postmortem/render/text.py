@@ -67,8 +67,8 @@ Piece = tuple[int, str, str]  # kind, text (label for a link), href (links only)
 # Never outside a code span: the marks, escapes, entities, tags and table and strike marks.
 # Nowhere: control characters and whitespace but spaces and newlines.
 _NEVER = "\\x00-\\x08\\x0e-\\x1f\\x7f-\\x9f" + OTHER_WHITESPACE
-_MARKED = rf"`*_\[\]\n\\&<>|~{_NEVER}"
-_WORDS = rf"[^{_MARKED}]"
+_MARKED = rf"`*_\[\]\\&<>|~{_NEVER}"
+_WORDS = rf"[^{_MARKED}\n]"  # text on one line
 _PIECE = re.compile(
     rf"""
     (?P<text>{_WORDS}+)
@@ -77,9 +77,9 @@ _PIECE = re.compile(
     # Emphasis: after a space, `(` or the start, before a letter or digit, and closed by the
     # same mark, before a space, the end or closing punctuation. So the opener can only
     # open, the closer can close, and nothing else is between them.
-  | (?<![^\s(])(?P<mark>\*\*|__|\*|_)(?P<em>[^\W_](?:{_WORDS}*[^\s{_MARKED}])?)(?P=mark)
-    (?=[\s.,;:!?)]|$)
-  | (?<!!)\[(?P<label>{_WORDS}+)\]\((?P<url>[A-Za-z0-9\-._~/?#=+:@,!$*'%&]+)\)
+  | (?<![^\s(])(?P<mark>\*\*|__|\*|_)(?P<em>[^\W_](?:[^{_MARKED}]*[^\s{_MARKED}])?)
+    (?P=mark)(?=[\s.,;:!?)]|$)
+  | (?<!!)\[(?P<label>{_WORDS}+(?:\n{_WORDS}+)*)\]\((?P<url>[A-Za-z0-9\-._~/?#=+:@,!$*'%&]+)\)
     """,
     re.VERBOSE,
 )
@@ -307,7 +307,14 @@ def _markdown(pieces: tuple[Piece, ...], *, one_line: bool = False) -> str:
         if kind == CODE:
             out.append(code_span(words))
         else:
-            words = _escape_text(words, line_start=line_start)
+            if "\n" in words:  # a label or emphasis across lines: its breaks are soft
+                first, *rest = words.split("\n")
+                words = (" " if one_line else "\n").join(
+                    [_escape_text(first, line_start=line_start)]
+                    + [_escape_text(line, line_start=not one_line) for line in rest]
+                )
+            else:
+                words = _escape_text(words, line_start=line_start)
             if kind == TEXT:
                 out.append(words)
             elif kind == LINK:
