@@ -17,7 +17,7 @@ Attr = str | float | int
 
 
 # Pictures repeat their coordinates (margins, box widths, rows): most are written already.
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def num(value: float) -> str:
     """A coordinate with at most two decimals and no trailing zeros (stable bytes)."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")  # .2f rounds as round(value, 2) does

@@ -42,7 +42,7 @@ def _clean(text: str) -> str:
     return _SPACES.sub(" ", _NOT_XML.sub("", text)).strip()
 
 
-_clean_short = lru_cache(maxsize=4096)(_clean)
+_clean_short = lru_cache(maxsize=1024)(_clean)
 
 
 _MARKUP = re.compile("[&<>\"']")
@@ -101,7 +101,7 @@ def _count_units(text: str, bold: bool) -> int:
     return total
 
 
-_units_short = lru_cache(maxsize=4096)(_count_units)
+_units_short = lru_cache(maxsize=1024)(_count_units)
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
