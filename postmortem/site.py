@@ -540,11 +540,12 @@ def _write_index(
     from postmortem.render.index import render_index
 
     names = []
-    for name, data in render_index(incidents, options).items():
+    for name, data in render_index(incidents, options):
         target = inside(outdir, name)
         if write_atomic(target, data):
             written.append(target)
         names.append(name)
+        del data  # written: not kept while the next page is made
     return sorted(names)
 
 

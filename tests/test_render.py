@@ -471,3 +471,18 @@ def test_every_document_has_both_pictures(examples_site: Path, record: Path) -> 
     pdf = "\n".join(_pdf_text(examples_site / f"{record.stem}.pdf"))
     assert "Trigger · " + data["trigger"]["kind"] in pdf
     assert "Impact" in pdf and "Mitigated" in pdf
+
+
+def test_index_pages_are_made_in_pieces_that_join_to_what_render_gives() -> None:
+    """Batches of fragments, runs of empty ones longer than a batch, text beyond Latin-1."""
+    import jinja2
+
+    from postmortem.render.index import _render
+
+    template = jinja2.Environment().from_string(
+        "{% for i in range(n) %}{{ '' }}{% endfor %}"
+        "{% for i in range(n) %}<{{ i }}>{{ word }}{% endfor %}{{ '' }}end"
+    )
+    for n in (0, 1, 999, 1000, 1001, 2500):
+        context = {"n": n, "word": "ü→日"}
+        assert _render(template, context) == template.render(**context).encode(), n

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import islice
+
+import jinja2
+
 from postmortem.index import FIGURES, build_index
 from postmortem.model import Incident
 from postmortem.render import Options
@@ -12,17 +17,29 @@ TITLE = "Incidents"
 CHART = "index-months.svg"  # the Markdown index shows the chart as an image
 
 
-def render_index(incidents: list[Incident], options: Options) -> dict[str, bytes]:
-    """File name → bytes of the index pages for the formats asked for (no PDF index)."""
+def render_index(incidents: list[Incident], options: Options) -> Iterator[tuple[str, bytes]]:
+    """(file name, bytes) of each index page for the formats asked for (no PDF index).
+
+    One page at a time, and each made in encoded pieces: at a thousand records a page is a
+    megabyte of some 60,000 fragments, which, listed whole before being joined (as
+    `Template.render` does), were most of a build's peak memory.
+    """
     ix = build_index(incidents, today=options.today)
     context = {"ix": ix, "title": TITLE, "figures": FIGURES, "lang": "en", "chart_file": CHART}
-    pages: dict[str, bytes] = {}
     if "html" in options.formats:
-        env = html_env(options.templates)
-        pages["index.html"] = env.get_template("index.html.j2").render(**context).encode()
+        template = html_env(options.templates).get_template("index.html.j2")
+        yield "index.html", _render(template, context)
     if "md" in options.formats:
-        env = markdown_env(options.templates)
-        pages["index.md"] = tidy(env.get_template("index.md.j2").render(**context)).encode()
+        template = markdown_env(options.templates).get_template("index.md.j2")
+        yield "index.md", tidy(_render(template, context).decode()).encode()
         if ix.chart:
-            pages[CHART] = ix.chart.encode()
-    return pages
+            yield CHART, ix.chart.encode()
+
+
+def _render(template: jinja2.Template, context: dict[str, object]) -> bytes:
+    """What `template.render(**context).encode()` gives, holding a thousand fragments at most."""
+    pieces: list[bytes] = []
+    fragments = template.generate(**context)
+    while batch := list(islice(fragments, 1000)):
+        pieces.append("".join(batch).encode())
+    return b"".join(pieces)
