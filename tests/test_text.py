@@ -50,7 +50,8 @@ def test_plain_prose_renders_as_the_parser_renders_it(source: str) -> None:
 
 # The simple subset's pieces in well-formed shape, the text around them that decides
 # CommonMark's flanking, and marks that must send a field to the parser.
-WORDS = ["a", "Z9", "é", "日", "word", "two words", "٣", "end.", "(it)", "two\nlines"]
+STARTS = ["a", "Z9", "é", "日", "word", "two words", "٣"]  # how a field may start
+WORDS = [*STARTS, "end.", "(it)", "two\nlines", "1.", "٣) a"]
 AROUND = [*" ().,;:!?'\"-#%$", "\nA", "\n\nB"]
 CODES = ["x", "a b", "ttl=30s", "<b>&amp;", "*a*", "[x](y)", "\\"]
 URLS = ["https://example.com/a_b*c?d=1&e=2", "HTTPS://EXAMPLE.COM/%7e%zz", "mailto:a@b.c"]
@@ -83,7 +84,7 @@ def _mix(pick: Callable[[list[str]], str], kinds: list[int]) -> str:
 @st.composite
 def simple_prose(draw: st.DrawFn) -> str:
     kinds = draw(st.lists(st.sampled_from([0, 1, 2, 3, 4, 5, 6, 7, 8]), max_size=12))
-    return draw(st.sampled_from(WORDS)) + _mix(lambda c: draw(st.sampled_from(c)), kinds)
+    return draw(st.sampled_from(STARTS)) + _mix(lambda c: draw(st.sampled_from(c)), kinds)
 
 
 @settings(max_examples=6000, deadline=None)
@@ -97,6 +98,7 @@ def simple_prose(draw: st.DrawFn) -> str:
 @example("[a](https://ex.com/(x)) [b](<c>) [d](e 'f') [g]( h)")
 @example("**a*b** *a**b* ***a*** *a _b_ c*")
 @example("a *b** c **d*** e")
+@example("**1.**\na\n__2) b__ *3.*")
 @example("a [b\nc](d) **e\n1. f** [g\n- h](i) *j\n\nk*")
 def test_simple_markdown_renders_as_the_parser_renders_it(source: str) -> None:
     assert [f(source) for f in OUTPUTS] == _by_parser(source)
@@ -132,7 +134,7 @@ def test_the_simple_path_is_taken_by_what_it_is_for(tmp_path: Path) -> None:
 
     rng = random.Random(1)
     mixes = [
-        rng.choice(WORDS) + _mix(rng.choice, [rng.choice(range(9)) for _ in range(6)])
+        rng.choice(STARTS) + _mix(rng.choice, [rng.choice(range(9)) for _ in range(6)])
         for _ in range(3000)
     ]
     taken = sum(text._simple(s) is not None for s in mixes)

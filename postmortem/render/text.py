@@ -61,12 +61,12 @@ def _tokens(text: str) -> list[Token]:
 # quotes, tables, escapes, entities, tags, an unmatched mark, a mark whose flanking would
 # need weighing) goes to the parser. Every output below is byte for byte what the parser's
 # path gives: tests/test_text.py compares the two on many strings.
-TEXT, BREAK, CODE, EM, STRONG, LINK = range(6)
-Piece = tuple[int, str, str]  # kind, text (label for a link), href (links only)
+_TEXT, _BREAK, _CODE, _EM, _STRONG, _LINK = range(6)
+_Piece = tuple[int, str, str]  # kind, text (label for a link), href (links only)
 
 # Never outside a code span: the marks, escapes, entities, tags and table and strike marks.
 # Nowhere: control characters and whitespace but spaces and newlines.
-_NEVER = "\\x00-\\x08\\x0e-\\x1f\\x7f-\\x9f" + OTHER_WHITESPACE
+_NEVER = "\\x00-\\x08\\x0e-\\x1f\\x7f-\\x9f" + re.escape(OTHER_WHITESPACE)
 _MARKED = rf"`*_\[\]\\&<>|~{_NEVER}"
 _WORDS = rf"[^{_MARKED}\n]"  # text on one line
 _PIECE = re.compile(
@@ -74,11 +74,14 @@ _PIECE = re.compile(
     (?P<text>{_WORDS}+)
   | (?P<br>\n)
   | `(?P<code>[^`\s{_NEVER}](?:[^`\n{_NEVER}]*[^`\s{_NEVER}])?)`(?!`)
-    # Emphasis: after a space, `(` or the start, before a letter or digit, and closed by the
-    # same mark, before a space, the end or closing punctuation. So the opener can only
-    # open, the closer can close, and nothing else is between them.
+    # Emphasis: the mark after a space, `(` or the start and before a letter or number,
+    # closed by the same mark after anything but a space and before a space, the end or
+    # closing punctuation, with no other mark between. No other emphasis is open around
+    # it, so the two marks can only pair with each other.
   | (?<![^\s(])(?P<mark>\*\*|__|\*|_)(?P<em>[^\W_](?:[^{_MARKED}]*[^\s{_MARKED}])?)
     (?P=mark)(?=[\s.,;:!?)]|$)
+    # A link: no `;` in the destination, so no entity (`&#106;avascript:`) that markdown-it
+    # would decode before checking the link.
   | (?<!!)\[(?P<label>{_WORDS}+(?:\n{_WORDS}+)*)\]\((?P<url>[A-Za-z0-9\-._~/?#=+:@,!$*'%&]+)\)
     """,
     re.VERBOSE,
@@ -86,13 +89,14 @@ _PIECE = re.compile(
 
 
 @lru_cache(maxsize=256)
-def _simple(text: str) -> tuple[tuple[Piece, ...], ...] | None:
+def _simple(text: str) -> tuple[tuple[_Piece, ...], ...] | None:
     """The paragraphs of `text` as pieces if it is in the simple subset, else None.
 
     Every line starts with a letter, a digit (never a list number such as `1.`) or one of
     the pieces, and ends without a space (no hard break); paragraphs part at empty lines.
+    A link that `link_allowed` refuses leaves the subset too (the parser shows its text).
     """
-    paragraphs: list[tuple[Piece, ...]] = []
+    paragraphs: list[tuple[_Piece, ...]] = []
     lines: list[str] = []
     for line in (*text.split("\n"), ""):
         if line:
@@ -108,7 +112,7 @@ def _simple(text: str) -> tuple[tuple[Piece, ...], ...] | None:
             continue
         body = "\n".join(lines)
         lines = []
-        pieces: list[Piece] = []
+        pieces: list[_Piece] = []
         at = 0
         while at < len(body):
             m = _PIECE.match(body, at)
@@ -117,34 +121,34 @@ def _simple(text: str) -> tuple[tuple[Piece, ...], ...] | None:
             at = m.end()
             kind = m.lastgroup
             if kind == "text":
-                pieces.append((TEXT, m.group(kind), ""))
+                pieces.append((_TEXT, m.group(kind), ""))
             elif kind == "br":
-                pieces.append((BREAK, "", ""))
+                pieces.append((_BREAK, "", ""))
             elif kind == "code":
-                pieces.append((CODE, m.group(kind), ""))
+                pieces.append((_CODE, m.group(kind), ""))
             elif kind == "em":
-                pieces.append((STRONG if len(m.group("mark")) == 2 else EM, m.group(kind), ""))
+                pieces.append((_STRONG if len(m.group("mark")) == 2 else _EM, m.group(kind), ""))
             else:
                 # What markdown-it's link rule does with a destination: normalize, then check.
                 href = parser().normalizeLink(m.group("url"))
                 if not link_allowed(href):
                     return None
-                pieces.append((LINK, m.group("label"), href))
+                pieces.append((_LINK, m.group("label"), href))
         paragraphs.append(tuple(pieces))
     return tuple(paragraphs) or None
 
 
-_HTML_TAGS = {EM: "em", STRONG: "strong", CODE: "code"}
+_HTML_TAGS = {_EM: "em", _STRONG: "strong", _CODE: "code"}
 
 
-def _html(pieces: tuple[Piece, ...]) -> str:
+def _html(pieces: tuple[_Piece, ...]) -> str:
     out = []
     for kind, words, href in pieces:
-        if kind == TEXT:
+        if kind == _TEXT:
             out.append(escapeHtml(words))
-        elif kind == BREAK:
+        elif kind == _BREAK:
             out.append("\n")
-        elif kind == LINK:
+        elif kind == _LINK:
             out.append(f'<a href="{escapeHtml(href)}">{escapeHtml(words)}</a>')
         else:
             tag = _HTML_TAGS[kind]
@@ -173,7 +177,7 @@ def plain_text(text: str) -> str:
     """A Markdown field's words as one line of plain text (for picture labels)."""
     simple = _simple(text)
     if simple is not None:
-        words = " ".join("".join(" " if k == BREAK else w for k, w, _ in p) for p in simple)
+        words = " ".join("".join(" " if k == _BREAK else w for k, w, _ in p) for p in simple)
         return " ".join(words.split())
     words: list[str] = []
     for token in _tokens(text):
@@ -295,33 +299,36 @@ def to_markdown_inline(text: str) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _markdown(pieces: tuple[Piece, ...], *, one_line: bool = False) -> str:
+def _markdown(pieces: tuple[_Piece, ...], *, one_line: bool = False) -> str:
     """What `_inline` writes for the tokens these pieces stand for."""
     out = []
     line_start = True
     for kind, words, href in pieces:
-        if kind == BREAK:
+        if kind == _BREAK:
             out.append(" " if one_line else "\n")
             line_start = not one_line
             continue
-        if kind == CODE:
+        if kind == _CODE:
             out.append(code_span(words))
         else:
+            # markdown-it leaves an empty text token before a strong mark, which `_inline`
+            # counts as text on the line: what the mark holds is not at a line start.
+            first = line_start and kind != _STRONG
             if "\n" in words:  # a label or emphasis across lines: its breaks are soft
-                first, *rest = words.split("\n")
-                words = (" " if one_line else "\n").join(
-                    [_escape_text(first, line_start=line_start)]
+                head, *rest = words.split("\n")
+                escaped = (" " if one_line else "\n").join(
+                    [_escape_text(head, line_start=first)]
                     + [_escape_text(line, line_start=not one_line) for line in rest]
                 )
             else:
-                words = _escape_text(words, line_start=line_start)
-            if kind == TEXT:
-                out.append(words)
-            elif kind == LINK:
-                out.append(f"[{words}]({_safe_url(href)})")
+                escaped = _escape_text(words, line_start=first)
+            if kind == _TEXT:
+                out.append(escaped)
+            elif kind == _LINK:
+                out.append(f"[{escaped}]({_safe_url(href)})")
             else:
-                mark = _MARKS_OUT["strong_open" if kind == STRONG else "em_open"]
-                out.append(f"{mark}{words}{mark}")
+                mark = _MARKS_OUT["strong_open" if kind == _STRONG else "em_open"]
+                out.append(f"{mark}{escaped}{mark}")
         line_start = False
     return "".join(out)
 
