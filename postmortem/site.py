@@ -447,7 +447,7 @@ def render_paths(
 
     if shard is None:
         incidents = [r.incident for r in valid]
-        new.index = _write_index(incidents, outdir, options, summary.written)
+        new.index = _write_index(incidents, outdir, options, summary)
         if not summary.failed:
             new.pictures = {r.path: r.pictures for r in valid}
             new.build = _build_key({r.path: r.inputs for r in valid}, options, env)
@@ -503,7 +503,7 @@ def join_shards(
             summary.failed.append(result.path)
     incidents = [r.incident for r in results if r.incident is not None]
     summary.unchanged = sorted(merged.records)
-    merged.index = _write_index(incidents, outdir, options, summary.written)
+    merged.index = _write_index(incidents, outdir, options, summary)
     if not summary.failed:  # as one full build would have recorded it
         valid = [r for r in results if r.incident is not None]
         merged.pictures = {r.path: r.pictures for r in valid}
@@ -534,18 +534,28 @@ def _remove_stale(outdir: Path, old: Manifest, new: Manifest) -> list[Path]:
 
 
 def _write_index(
-    incidents: list[Incident], outdir: Path, options: Options, written: list[Path]
+    incidents: list[Incident], outdir: Path, options: Options, summary: Summary
 ) -> list[str]:
-    """Write the index's files (adding those that changed to `written`); their names."""
+    """Write the index's files (adding those that changed to `written`); their names.
+
+    An error in an index template fails the build, reported at the template's file and
+    line; the pages written before it stay whole.
+    """
     from postmortem.render.index import render_index
 
     names = []
-    for name, data in render_index(incidents, options):
-        target = inside(outdir, name)
-        if write_atomic(target, data):
-            written.append(target)
-        names.append(name)
-        del data  # written: not kept while the next page is made
+    try:
+        for name, data in render_index(incidents, options):
+            target = inside(outdir, name)
+            if write_atomic(target, data):
+                summary.written.append(target)
+            names.append(name)
+            del data  # written: not kept while the next page is made
+    except jinja2.TemplateError as exc:
+        where, line = _template_place(exc)
+        message = f"index: template error: {exc}"
+        summary.issues.append(Issue(where, line or 0, 0, message, "render"))
+        summary.failed.append(where)
     return sorted(names)
 
 

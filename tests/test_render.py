@@ -388,6 +388,27 @@ def test_broken_custom_template_is_a_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_broken_index_template_is_a_clear_error_and_the_pages_before_it_stay(
+    tmp_path: Path,
+) -> None:
+    templates = tmp_path / "t"
+    templates.mkdir()
+    (templates / "index.md.j2").write_text("# Incidents\n{{ nope.x }}\n")
+    out = tmp_path / "o"
+    args = ("render", str(INCIDENTS), "-o", str(out), "--templates", str(templates))
+    result = run_cli(*args, "-f", "md,html")
+    assert result.exit_code == 1
+    assert f"{templates / 'index.md.j2'}:2:0: error: index: template error: " in result.stderr
+    assert "'nope' is undefined" in result.stderr and "Traceback" not in result.stderr
+    assert "failed 1" in result.stderr
+    assert (out / "index.html").read_text().rstrip().endswith("</html>")
+    assert not (out / "index.md").exists()
+    # Nothing was recorded as built: mended, the next build writes the page.
+    (templates / "index.md.j2").write_text("# Incidents\n")
+    assert run_cli(*args, "-f", "md,html").exit_code == 0
+    assert (out / "index.md").read_text() == "# Incidents\n"
+
+
 def test_unknown_format_is_a_usage_error() -> None:
     result = run_cli("render", str(FIXTURES / "valid/minimal.yaml"), "-f", "md,docx")
     assert result.exit_code == 2
