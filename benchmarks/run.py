@@ -14,6 +14,7 @@ of the reference), as a CLI run makes it once. RESULTS.md says what each referen
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime
 import gc
 import os
@@ -261,6 +262,12 @@ def bench_pdf(corpus: Path, n: int, sizes: Sizes, work: Path) -> list[Row]:
 
 
 def bench_startup(record: Path, sizes: Sizes, work: Path) -> Row:
+    # Bytecode for postmortem as a wheel install has it, and as WeasyPrint's install has:
+    # an editable install run with PYTHONDONTWRITEBYTECODE (as here) compiles its modules
+    # from source on every start (16 ms of a 0.3 s `check`).
+    import postmortem
+
+    compileall.compile_dir(Path(postmortem.__file__).parent, quiet=1)
     ours, heavy = side_by_side(
         sizes.startup_repeats,
         whole_process([*command("postmortem"), "check", "-q", str(record)], work),
@@ -609,7 +616,9 @@ runs; the floors create no file.
 - **PDF, `--jobs 2`**: the same render with two worker processes (this machine kind has
   2 cores).
 - **startup**: `postmortem check -q one.yaml` (one generated record) against
-  `python -c "import weasyprint"`, the same interpreter, whole processes.
+  `python -c "import weasyprint"`, the same interpreter, whole processes; postmortem's
+  bytecode compiled first, as an install from a wheel has it (an editable install under
+  `PYTHONDONTWRITEBYTECODE` compiles its modules on every start).
 - **peak memory**: `postmortem render DIR -f md,html --jobs 1 --force` as a whole process;
   its own `ru_maxrss` (from `wait4`).
 
