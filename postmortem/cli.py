@@ -197,14 +197,17 @@ def new_command(ident: str, folder: str | None, title: str | None, day: object) 
       postmortem new db-failover-2024-03-02
       postmortem new api-outage --dir docs/incidents --title "API outage" --date 2024-03-02
     """
-    from postmortem.skeleton import write_skeleton
+    from postmortem.skeleton import InvalidId, write_skeleton
 
     start = _day(day) or date.today()
     settings = _settings(incidents=Path(folder) if folder else None)
     severities = _policy(settings).severities
-    path = write_skeleton(
-        ident, Path(settings["incidents"]), title=title, day=start, severities=severities
-    )
+    try:
+        path = write_skeleton(
+            ident, Path(settings["incidents"]), title=title, day=start, severities=severities
+        )
+    except InvalidId as exc:
+        raise click.BadParameter(str(exc), param_hint="'ID'") from None
     click.echo(f"wrote {path}; fill in the TODOs, then run: postmortem check {path}", err=True)
 
 

@@ -101,6 +101,10 @@ def _quoted(text: str) -> str:
     return '"' + " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+class InvalidId(PostmortemError):
+    """The id asked for is not one a record may have (a usage error on the command line)."""
+
+
 def write_skeleton(
     ident: str,
     folder: Path,
@@ -115,7 +119,7 @@ def write_skeleton(
     `check` as written.
     """
     if not is_valid_id(ident):
-        raise PostmortemError(
+        raise InvalidId(
             f"{ident!r} is not a valid id: use 1-100 lowercase letters, digits, '.', '_' or '-', "
             "starting with a letter or digit (and not a Windows device name such as 'con')"
         )

@@ -40,6 +40,7 @@ def test_existing_file_is_never_overwritten(tmp_path: Path) -> None:
 def test_invalid_id_is_refused(tmp_path: Path) -> None:
     for bad in ("Bad_Id", "../escape", "con", "nul.backup"):
         result = run_cli("new", bad, "--dir", str(tmp_path))
-        assert result.exit_code == 1
-        assert "is not a valid id" in result.stderr
+        assert result.exit_code == 2  # a usage error, as a bad option value is
+        assert "Invalid value for 'ID'" in result.stderr
+        assert "is not a valid id" in result.stderr and "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
