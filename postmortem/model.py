@@ -408,11 +408,7 @@ class Incident(Strict):
 
 
 def _localise_times(model: BaseModel, zone: tzinfo) -> None:
-    cls = type(model)
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(cls.model_fields)
-    for name in names:
+    for name in _field_names(type(model)):
         value = getattr(model, name)
         if isinstance(value, datetime) and value.tzinfo is None:
             object.__setattr__(model, name, value.replace(tzinfo=zone))
@@ -424,8 +420,10 @@ def _localise_times(model: BaseModel, zone: tzinfo) -> None:
                     _localise_times(item, zone)
 
 
-# Each model class's field names (pydantic builds the mapping again at every access).
-_FIELD_NAMES: dict[type[BaseModel], tuple[str, ...]] = {}
+@cache
+def _field_names(cls: type[BaseModel]) -> tuple[str, ...]:
+    # Pydantic builds the mapping again at every access of `model_fields`.
+    return tuple(cls.model_fields)
 
 
 def json_schema() -> dict[str, Any]:
