@@ -656,11 +656,8 @@ def write_results(path: Path, rows: list[Row], header: list[str]) -> None:
 def scratch_parent() -> str | None:
     """Memory (/dev/shm) when the machine has it, else the system's temporary folder.
 
-    A cold build creates three files per record and the floor none. On a disk, what creating
-    a file costs depends on what was deleted there in the last minutes (ext4 without a
-    journal, as on this project's machines, skips recently freed inodes one by one): 18 to
-    290 µs a file here, up to 15% of a build, from one run to the next. In memory it is
-    the same every time, for both sides.
+    Why: HOW, first paragraph (creating a file on this machine's disk costs what the last
+    minutes' deletions make it cost; the floors create none).
     """
     shm = Path("/dev/shm")  # noqa: S108 (mkdtemp makes a private folder in it)
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None

@@ -536,7 +536,7 @@ def _remove_stale(outdir: Path, old: Manifest, new: Manifest) -> list[Path]:
 def _write_index(
     incidents: list[Incident], outdir: Path, options: Options, summary: Summary
 ) -> list[str]:
-    """Write the index's files (adding those that changed to `written`); their names.
+    """Write the index's files (adding those that changed to `summary.written`); their names.
 
     An error in an index template fails the build, reported at the template's file and
     line; the pages written before it stay whole.
