@@ -5,16 +5,16 @@ from __future__ import annotations
 import difflib
 import gc
 import os
-import posixpath
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from postmortem.diagnostics import Issue
-from postmortem.fields import image_source, images, markdown_fields
+from postmortem.fields import images, markdown_fields
 from postmortem.loader import Document, LoadError, load_bytes, read_file
 from postmortem.model import Incident
+from postmortem.paths import Picture
 from postmortem.validate import validate
 
 SUFFIXES = (".yaml", ".yml")
@@ -29,8 +29,8 @@ class Result:
     issues: list[Issue] = field(default_factory=list)
     source: bytes = b""
     document: Document | None = None
-    # Relative paths of the images a valid record shows, each checked to be beside it.
-    pictures: list[str] = field(default_factory=list)
+    # The images a valid record shows, each checked (paths.picture) to be beside it.
+    pictures: list[Picture] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -107,35 +107,28 @@ def check_bytes(name: str, source: bytes, policy: Policy = DEFAULT_POLICY) -> Re
     return result
 
 
-def check_images(result: Result, incident: Incident) -> tuple[list[str], list[Issue]]:
-    """Relative image paths used by the record, or issues for those that leave its folder."""
-    folder: Path | None = None  # resolved at the first image: most records show none
-    found: list[str] = []
+def check_images(result: Result, incident: Incident) -> tuple[list[Picture], list[Issue]]:
+    """The images the record shows (paths.picture decides each), or issues for those refused."""
+    from postmortem.paths import PathRefused, picture
+
+    folder = Path(result.path).parent
+    found: dict[str, Picture] = {}
     issues: list[Issue] = []
     assert result.document is not None
     for loc, text in markdown_fields(incident):
         for src in images(text):
-            line, col = result.document.position(loc)
-            rel = image_source(src)
-            problem = None
-            if rel is None:
-                problem = "is not a relative path to a file beside the record"
-            else:
-                folder = folder or Path(result.path).parent.resolve()
-                target = (folder / rel).resolve()
-                if not target.is_relative_to(folder):
-                    problem = "leaves the record's folder"
-                elif not target.is_file():
-                    problem = "does not exist"
-            if problem or rel is None:
+            try:
+                shown = picture(folder, src)
+            except PathRefused as exc:
+                line, col = result.document.position(loc)
                 message = (
-                    f"image {src!r} {problem}; images must be files in the record's folder, "
-                    "written as relative paths (remote and file: URLs are refused)"
+                    f"image {src!r} {exc}; images must be PNG, JPEG, GIF or WebP files in the "
+                    "record's folder, written as relative paths"
                 )
                 issues.append(Issue(result.path, line, col, message, "image"))
             else:
-                found.append(posixpath.normpath(rel))
-    return sorted(set(found)), issues
+                found[shown.name] = shown
+    return [found[name] for name in sorted(found)], issues
 
 
 def _check_severity(result: Result, allowed: tuple[str, ...]) -> None:

@@ -38,7 +38,14 @@ from postmortem.errors import PostmortemError
 from postmortem.manifest import digest, tree_digest
 from postmortem.model import Incident
 from postmortem.render import Options, source_date_epoch
-from postmortem.site import Rendered, Task, inputs_digest, render_task
+from postmortem.site import (
+    Rendered,
+    Task,
+    index_claims,
+    inputs_digest,
+    output_problems,
+    render_task,
+)
 
 log = get_plugin_logger(__name__)
 
@@ -140,6 +147,7 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
         pages: dict[str, bytes] = {}
         published: list[Incident] = []
         cache: dict[str, Rendered] = {}
+        claims = index_claims()
         for result in valid:
             assert result.incident is not None
             key = self._fingerprint(result, titles)
@@ -151,6 +159,12 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
                 issues += rendered.issues
                 continue
             cache[key] = rendered
+            clashes = output_problems(rendered, claims)
+            if clashes:
+                issues += clashes
+                continue
+            for name in rendered.outputs:
+                claims.claim(name, rendered.pictures.get(name, rendered.path))
             outputs = dict(rendered.outputs)
             if self.config.pdf:
                 page = f"{rendered.ident}.md"
@@ -177,7 +191,7 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
     def _fingerprint(self, result: Result, titles: dict[str, str]) -> str:
         """What a record's outputs are made of: its bytes and images, the options."""
         assert result.incident is not None
-        parts = [result.path, inputs_digest(result.path, result.source, result.pictures)]
+        parts = [result.path, inputs_digest(result.source, result.pictures)]
         parts += [repr(self._options), repr(self._policy), tree_digest(self._options.templates)]
         # Other records show only through the titles of the related incidents it links.
         parts.append(repr([titles.get(r) for r in result.incident.related]))

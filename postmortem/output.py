@@ -1,40 +1,122 @@
-"""Writing outputs safely: atomically, and only inside the output folder."""
+"""Writing outputs safely: atomically, and only inside the output folder.
+
+`OutputFolder` is the one way a build reads, writes or removes a file in its output folder:
+by a plain relative name (paths.output_name), walking folder by folder from an open
+descriptor of the output folder with O_NOFOLLOW, so that no link inside the folder is ever
+followed, whatever was put there or is put there meanwhile. The output folder itself is the
+user's choice (trusted, like the configuration) and may be a link.
+"""
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
-import re
 import stat
-import tempfile
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from postmortem.errors import PostmortemError
+from postmortem.paths import PathRefused, output_name
 
-# A bare file name (the usual output: `<id>.html`) cannot leave the folder by its own
-# letters; only a link of that name could, which `write_atomic` replaces, never follows.
-_BARE = re.compile(r"[^/\\\x00]+")
-
-
-def inside(folder: Path, name: str) -> Path:
-    """`folder/name`, refusing any name that would leave the folder (.., absolute, links)."""
-    return places_in(folder)(name)
+_DIR = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_serial = itertools.count()
 
 
-def places_in(folder: Path) -> Callable[[str], Path]:
-    """`inside(folder, name)` for many names: the folder is resolved once."""
-    root = folder.resolve()
+class OutputFolder:
+    """The output folder: every file in it read, written or removed by a checked name."""
 
-    def place(name: str) -> Path:
-        if name not in (".", "..") and _BARE.fullmatch(name):
-            return root / name
-        target = (root / name).resolve() if not (root / name).is_symlink() else root / name
-        if not target.is_relative_to(root) or target == root:
-            raise PostmortemError(f"refusing to write {name!r}: it is outside {folder}")
-        return target
+    def __init__(self, root: Path) -> None:
+        self.root = root
 
-    return place
+    def path(self, name: str) -> Path:
+        """Where `name` is, for messages and callers that list what was written."""
+        return self.root / name
+
+    @contextmanager
+    def _parent(self, name: str, *, create: bool) -> Iterator[tuple[int, str] | None]:
+        """An open descriptor of `name`'s folder and its last part; None if a folder is missing.
+
+        Each folder is opened with O_NOFOLLOW: a link (or a file) where a folder should be
+        is refused, so a name can never lead outside the output folder.
+        """
+        *folders, last = output_name(name).split("/")
+        if create:
+            self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root, _DIR)
+        try:
+            for part in folders:
+                if create:
+                    with suppress(FileExistsError):
+                        os.mkdir(part, 0o755, dir_fd=fd)
+                try:
+                    inner = os.open(part, _DIR | _NOFOLLOW, dir_fd=fd)
+                except FileNotFoundError:
+                    if create:
+                        raise
+                    yield None
+                    return
+                except OSError as exc:
+                    if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                        raise PathRefused(
+                            f"refusing to write {name!r}: {part!r} in {self.root} is a link or "
+                            "a file, not a folder"
+                        ) from None
+                    raise
+                os.close(fd)
+                fd = inner
+            yield fd, last
+        finally:
+            os.close(fd)
+
+    def read(self, name: str) -> bytes | None:
+        """The bytes of `name`, None if there is no such file; PathRefused for a link,
+        a folder or anything else that is not a regular file."""
+        with self._parent(name, create=False) as parent:
+            if parent is None:
+                return None
+            return _read_at(*parent, name)
+
+    def write(self, name: str, data: bytes) -> bool:
+        """Write `name` atomically (its folders made as needed); False if it was unchanged."""
+        with self._parent(name, create=True) as parent:
+            assert parent is not None
+            return _write_at(*parent, data)
+
+    def remove(self, name: str) -> bool:
+        """Remove the regular file `name` (never a link's target, never a folder); if removed."""
+        with self._parent(name, create=False) as parent:
+            if parent is None:
+                return False
+            fd, last = parent
+            try:
+                st = os.stat(last, dir_fd=fd, follow_symlinks=False)
+                if not stat.S_ISREG(st.st_mode):
+                    return False
+                os.unlink(last, dir_fd=fd)
+            except FileNotFoundError:
+                return False  # removed meanwhile (another build): what we wanted
+            return True
+
+
+def _read_at(fd: int, last: str, name: str) -> bytes | None:
+    try:
+        file = os.open(last, os.O_RDONLY | _NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise PathRefused(f"{name!r} is a symbolic link; refusing to read it") from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(file).st_mode):
+            raise PathRefused(f"{name!r} is not a regular file")
+        with os.fdopen(os.dup(file), "rb") as stream:
+            return stream.read()
+    finally:
+        os.close(file)
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
@@ -47,40 +129,57 @@ def write_atomic(path: Path, data: bytes) -> bool:
     (outputs can always be rendered again; the records are never written).
     """
     try:
-        st = os.lstat(path)
+        fd = os.open(path.parent, _DIR)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path.parent, _DIR)
+    try:
+        return _write_at(fd, path.name, data)
+    finally:
+        os.close(fd)
+
+
+def _write_at(fd: int, last: str, data: bytes) -> bool:
+    """write_atomic's work, for the file `last` of the folder open as `fd`."""
+    try:
+        st = os.stat(last, dir_fd=fd, follow_symlinks=False)
         # A regular file (not a link) of the same size: compare bytes before rewriting.
-        if stat.S_ISREG(st.st_mode) and st.st_size == len(data) and path.read_bytes() == data:
+        if stat.S_ISREG(st.st_mode) and st.st_size == len(data) and _same(fd, last, data):
             return False
     except OSError:
         pass
-    tmp, fd = _temporary(path)
+    tmp, out = _temporary(fd, last)
     try:
         try:
-            os.fchmod(fd, 0o644)  # as any output, whatever the umask made of it
+            os.fchmod(out, 0o644)  # as any output, whatever the umask made of it
             view = memoryview(data)
             while view:  # os.write, not a file object: no buffer set-up for one write
-                view = view[os.write(fd, view) :]
+                view = view[os.write(out, view) :]
         finally:
-            os.close(fd)
-        os.replace(tmp, path)
+            os.close(out)
+        # Replaces a link of that name, never writes through it.
+        os.replace(tmp, last, src_dir_fd=fd, dst_dir_fd=fd)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        with suppress(OSError):
+            os.unlink(tmp, dir_fd=fd)
         raise
     return True
 
 
-_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-_serial = itertools.count()
+def _same(fd: int, last: str, data: bytes) -> bool:
+    file = os.open(last, os.O_RDONLY | _NOFOLLOW, dir_fd=fd)
+    with os.fdopen(file, "rb") as stream:
+        return stream.read() == data
 
 
-def _temporary(path: Path) -> tuple[str, int]:
-    """A new hidden file beside `path` (its folder made if need be): its name, an open fd."""
-    name = os.path.join(path.parent, f".{path.name}.{os.getpid()}-{next(_serial)}.tmp")
-    try:
-        return name, os.open(name, _FLAGS, 0o600)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        pass  # left by a killed process that had our pid: let tempfile pick a name
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    return name, fd
+def _temporary(fd: int, last: str) -> tuple[str, int]:
+    """A new hidden file beside `last` in the folder `fd`: its name, an open descriptor."""
+    for attempt in range(100):
+        # A killed process that had our pid may have left one of these names: next serial.
+        name = f".{last}.{os.getpid()}-{next(_serial)}.tmp"
+        try:
+            return name, os.open(name, _FLAGS, 0o600, dir_fd=fd)
+        except FileExistsError:
+            if attempt == 99:
+                raise
+    raise AssertionError("unreachable")

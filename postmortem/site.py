@@ -42,7 +42,8 @@ from postmortem.errors import PostmortemError
 from postmortem.loader import LoadError, read_file
 from postmortem.manifest import Entry, Manifest, digest, load, save, tree_digest
 from postmortem.model import Incident
-from postmortem.output import inside, places_in, write_atomic
+from postmortem.output import OutputFolder
+from postmortem.paths import Claims, PathRefused, Picture, picture_at, read_picture
 from postmortem.render import Options, RenderContext, builtin_templates, renderer
 
 # Test hook: "crash:<id>" makes the worker rendering <id> die, "raise:<id>" makes it raise.
@@ -81,6 +82,8 @@ class Rendered:
     ident: str = ""
     outputs: dict[str, bytes] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    # Output name -> the file its bytes come from, for the images among the outputs.
+    pictures: dict[str, str] = field(default_factory=dict)
 
 
 def render_task(task: Task, checked: Result | None = None) -> Rendered:
@@ -124,6 +127,7 @@ def render_task(task: Task, checked: Result | None = None) -> Rendered:
         diagrams=diagrams_for(view),
         source=result.source,
         source_name=Path(task.path).name,
+        pictures=tuple(pictures),
     )
     for fmt in task.options.formats:
         try:
@@ -142,8 +146,9 @@ def render_task(task: Task, checked: Result | None = None) -> Rendered:
         # Markdown cannot hold SVG inline: the timeline chart goes beside it as a file.
         out.outputs[ctx.diagrams["timeline_file"]] = str(ctx.diagrams["timeline"]).encode()
     if "html" in task.options.formats or "md" in task.options.formats:
-        for rel in pictures:
-            out.outputs[rel] = (record_dir / rel).read_bytes()
+        for shown in pictures:
+            out.outputs[shown.name] = read_picture(shown)
+            out.pictures[shown.name] = str(shown.path)
     return out
 
 
@@ -160,7 +165,7 @@ class _Checked:
     path: str
     incident: Incident  # lean_copy(): no prose
     digest: str  # of the record's bytes
-    pictures: list[str]  # relative paths of the images it shows
+    pictures: list[Picture]  # the images it shows, as check found them
     inputs: str  # inputs_digest(): its bytes and its images' bytes
 
 
@@ -283,7 +288,7 @@ def check_for_build(
                 lean_copy(result.incident),
                 digest(result.source),
                 result.pictures,
-                inputs_digest(result.path, result.source, result.pictures),
+                inputs_digest(result.source, result.pictures),
             )
             keep[result.path] = record
             # The first record of an id keeps it (check_unique_ids flags the later ones).
@@ -298,12 +303,9 @@ def check_for_build(
     return results, [keep[r.path] for r in results if r.incident is not None]
 
 
-def inputs_digest(path: str, source: bytes, pictures: list[str]) -> str:
+def inputs_digest(source: bytes, pictures: list[Picture]) -> str:
     """A record's own inputs: its bytes and the bytes of the images it shows."""
-    folder = Path(path).parent
-    return digest(
-        source, *[part for rel in pictures for part in (rel, (folder / rel).read_bytes())]
-    )
+    return digest(source, *[part for p in pictures for part in (p.name, read_picture(p))])
 
 
 def _fingerprint(record: _Checked, options: Options, env: str, titles: dict[str, str]) -> str:
@@ -349,6 +351,12 @@ def render_paths(
         gc.freeze()
     new = Manifest()
     handled: set[str] = set()  # paths rendered (or found unchanged) while being checked
+    folder = OutputFolder(outdir)
+    claims = index_claims()
+    # Files in the folder that a build of ours wrote (even under --force): the others are
+    # the user's, and no record may replace them.
+    previous = load(outdir) if old is None else old
+    ours = {n for e in previous.records.values() for n in e.outputs} if previous else set()
 
     def keep_if_current(record: _Checked, fingerprint: str) -> bool:
         """Keep the last build's outputs of `record` if they are still right; whether kept."""
@@ -360,22 +368,27 @@ def render_paths(
             or not all((outdir / name).is_file() for name in entry.outputs)
         ):
             return False
+        owners = {p.name: str(p.path) for p in record.pictures}
+        if any(claims.problem(n, owners.get(n, record.path)) for n in entry.outputs):
+            return False  # rendered again, to say what is wrong
+        for name in entry.outputs:
+            claims.claim(name, owners.get(name, record.path))
         new.records[ident] = entry
         summary.unchanged.append(ident)
         return True
 
-    place = places_in(outdir)
-
     def take(rendered: Rendered, fingerprint: str) -> None:
         """Write one record's outputs, or note why it has none."""
+        if not rendered.issues and rendered.outputs:
+            rendered.issues = output_problems(rendered, claims, folder, ours)
         if rendered.issues or not rendered.outputs:
             summary.issues += rendered.issues
             summary.failed.append(rendered.path)
             return
         for name, data in rendered.outputs.items():
-            target = place(name)
-            if write_atomic(target, data):
-                summary.written.append(target)
+            claims.claim(name, rendered.pictures.get(name, rendered.path))
+            if folder.write(name, data):
+                summary.written.append(folder.path(name))
         new.records[rendered.ident] = Entry(
             source=rendered.path, fingerprint=fingerprint, outputs=sorted(rendered.outputs)
         )
@@ -449,7 +462,7 @@ def render_paths(
         incidents = [r.incident for r in valid]
         new.index = _write_index(incidents, outdir, options, summary)
         if not summary.failed:
-            new.pictures = {r.path: r.pictures for r in valid}
+            new.pictures = {r.path: [p.name for p in r.pictures] for r in valid}
             new.build = _build_key({r.path: r.inputs for r in valid}, options, env)
     save(outdir, new)
     if freeze:
@@ -472,7 +485,7 @@ def join_shards(
     """
     summary = Summary()
     merged = Manifest()
-    copies: dict[str, Path] = {}
+    copies: dict[str, list[OutputFolder]] = {}
     for folder in shard_dirs:
         manifest = load(folder)
         if manifest is None:
@@ -489,12 +502,26 @@ def join_shards(
                 )
             merged.records[ident] = entry
             for name in entry.outputs:
-                copies[name] = inside(folder, name)
+                copies.setdefault(name, []).append(OutputFolder(folder))
     outdir.mkdir(parents=True, exist_ok=True)
-    for name, source in sorted(copies.items()):
-        target = inside(outdir, name)
-        if source.resolve() != target.resolve() and write_atomic(target, source.read_bytes()):
-            summary.written.append(target)
+    target = OutputFolder(outdir)
+    for name, sources in sorted(copies.items()):
+        # Read as the build reads its own outputs: no link followed, regular files only.
+        found = {source.path(name): source.read(name) for source in sources}
+        for path, data in found.items():
+            if data is None:
+                raise PostmortemError(
+                    f"{path} is listed in its shard's manifest but missing: render that shard again"
+                )
+        if len(set(found.values())) > 1:
+            raise PostmortemError(
+                f"{name!r} differs between shards ({', '.join(map(str, found))}): two records "
+                "write it"
+            )
+        data = next(iter(found.values()))
+        assert data is not None
+        if target.write(name, data):
+            summary.written.append(target.path(name))
     results = check_paths(sorted({e.source for e in merged.records.values()}), policy)
     summary.total = len(results)
     for result in results:
@@ -506,16 +533,61 @@ def join_shards(
     merged.index = _write_index(incidents, outdir, options, summary)
     if not summary.failed:  # as one full build would have recorded it
         valid = [r for r in results if r.incident is not None]
-        merged.pictures = {r.path: r.pictures for r in valid}
-        inputs = {r.path: inputs_digest(r.path, r.source, r.pictures) for r in valid}
+        merged.pictures = {r.path: [p.name for p in r.pictures] for r in valid}
+        inputs = {r.path: inputs_digest(r.source, r.pictures) for r in valid}
         merged.build = _build_key(inputs, options, _options_digest(options, policy))
     save(outdir, merged)
     return summary
 
 
+# The index's files: no record's output may take these names.
+INDEX_NAMES = ("index.md", "index.html", "index-months.svg")
+
+
+def index_claims() -> Claims:
+    """The claims of a new build: the index's names are taken before any record's."""
+    claims = Claims()
+    for name in INDEX_NAMES:
+        claims.claim(name, "the index")
+    return claims
+
+
+def output_problems(
+    rendered: Rendered,
+    claims: Claims,
+    folder: OutputFolder | None = None,
+    ours: frozenset[str] | set[str] = frozenset(),
+) -> list[Issue]:
+    """Why `rendered`'s outputs cannot be written (none: they can), before any is written.
+
+    A name another output of this build has (a page, another record's image, a folder of
+    one) is refused; so is a file in the folder that no build of ours wrote and whose bytes
+    differ (the user's CNAME, logo.png): a record never replaces what is not its own.
+    """
+    problems = []
+    for name, data in rendered.outputs.items():
+        problem = claims.problem(name, rendered.pictures.get(name, rendered.path))
+        if problem is None and folder is not None:
+            try:
+                existing = folder.read(name)
+            except PathRefused as exc:
+                problem = str(exc)
+            else:
+                if existing is not None and name not in ours and existing != data:
+                    problem = (
+                        f"{folder.path(name)} exists and was not written by postmortem; "
+                        "rename the image, or move that file out of the output folder"
+                    )
+        if problem:
+            message = f"cannot write {name!r}: {problem}"
+            problems.append(Issue(rendered.path, 0, 0, message, "output"))
+    return problems
+
+
 def _remove_stale(outdir: Path, old: Manifest, new: Manifest) -> list[Path]:
     """Delete outputs of records that are gone; only files the manifest says we wrote."""
     keep = {name for e in new.records.values() for name in e.outputs}
+    folder = OutputFolder(outdir)
     removed = []
     for ident, entry in old.records.items():
         if ident in new.records:
@@ -524,12 +596,10 @@ def _remove_stale(outdir: Path, old: Manifest, new: Manifest) -> list[Path]:
             if name in keep:
                 continue
             try:
-                target = inside(outdir, name)
-            except PostmortemError:
+                if folder.remove(name):
+                    removed.append(folder.path(name))
+            except PathRefused:
                 continue
-            if target.is_file() and not target.is_symlink():
-                target.unlink()
-                removed.append(target)
     return removed
 
 
@@ -544,11 +614,11 @@ def _write_index(
     from postmortem.render.index import render_index
 
     names = []
+    folder = OutputFolder(outdir)
     try:
         for name, data in render_index(incidents, options):
-            target = inside(outdir, name)
-            if write_atomic(target, data):
-                summary.written.append(target)
+            if folder.write(name, data):
+                summary.written.append(folder.path(name))
             names.append(name)
             del data  # written: not kept while the next page is made
     except jinja2.TemplateError as exc:
@@ -592,12 +662,15 @@ def _unchanged_build(
     if any(e.source not in old.pictures for e in old.records.values()):
         return None  # outputs of records outside this run: are they gone? the long way
     try:
-        # File by file: a thousand records are never in memory at once.
+        # File by file: a thousand records are never in memory at once. Each image is
+        # found again as check finds it: a link that changed is a change, never a read.
         inputs = {
-            path: inputs_digest(path, Path(path).read_bytes(), pictures)
-            for path, pictures in old.pictures.items()
+            path: inputs_digest(
+                Path(path).read_bytes(), [picture_at(Path(path).parent, n) for n in names]
+            )
+            for path, names in old.pictures.items()
         }
-    except OSError:
+    except (OSError, PostmortemError):
         return None
     if _build_key(inputs, options, env) != old.build:
         return None

@@ -52,3 +52,14 @@ def assert_golden(actual: str, expected_path: Path) -> None:
         pytest.fail(
             f"output differs from {expected_path.name} (run `make golden` if intended):\n{diff}"
         )
+
+
+def png(width: int = 4, height: int = 4, colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A real PNG image of the given size (records may show PNG, JPEG, GIF and WebP)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "PNG")
+    return buffer.getvalue()

@@ -6,20 +6,25 @@ from pathlib import Path
 
 import pytest
 
-from postmortem.errors import PostmortemError
-from postmortem.output import inside, write_atomic
+from postmortem.output import OutputFolder, write_atomic
+from postmortem.paths import PathRefused
 
 
-@pytest.mark.parametrize("name", ["../x.html", "/etc/x.html", "a/../../x.html", ".", "..", ""])
+@pytest.mark.parametrize(
+    "name", ["../x.html", "/etc/x.html", "a/../../x.html", ".", "..", "", "a//b", ".git/config"]
+)
 def test_names_that_leave_the_folder_are_refused(tmp_path: Path, name: str) -> None:
-    with pytest.raises(PostmortemError, match="outside"):
-        inside(tmp_path, name)
+    with pytest.raises(PathRefused):
+        OutputFolder(tmp_path).write(name, b"x")
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_names_inside_the_folder_resolve_to_it(tmp_path: Path) -> None:
-    (tmp_path / "sub").mkdir()
-    assert inside(tmp_path, "a.html") == tmp_path.resolve() / "a.html"
-    assert inside(tmp_path, "sub/b.png") == tmp_path.resolve() / "sub" / "b.png"
+def test_names_inside_the_folder_are_written_there(tmp_path: Path) -> None:
+    folder = OutputFolder(tmp_path)
+    assert folder.write("a.html", b"a") and folder.write("sub/b.png", b"b")
+    assert (tmp_path / "a.html").read_bytes() == b"a"
+    assert (tmp_path / "sub" / "b.png").read_bytes() == b"b"
+    assert folder.read("sub/b.png") == b"b" and folder.read("sub/none.png") is None
 
 
 def test_a_link_in_the_folder_is_replaced_not_followed(tmp_path: Path) -> None:
@@ -28,11 +33,30 @@ def test_a_link_in_the_folder_is_replaced_not_followed(tmp_path: Path) -> None:
     victim.write_text("keep me")
     (out / "a.html").symlink_to(victim)
     (out / "sub").symlink_to(tmp_path)  # a linked folder leads outside: refused
-    assert write_atomic(inside(out, "a.html"), b"new")
+    (out / "file").write_text("a file, not a folder")
+    folder = OutputFolder(out)
+    assert folder.write("a.html", b"new")
     assert victim.read_text() == "keep me"
     assert not (out / "a.html").is_symlink() and (out / "a.html").read_bytes() == b"new"
-    with pytest.raises(PostmortemError, match="outside"):
-        inside(out, "sub/victim.txt")
+    for name in ("sub/victim.txt", "sub/new.png", "file/x.png"):
+        with pytest.raises(PathRefused, match="link or a file"):
+            folder.write(name, b"evil")
+        with pytest.raises(PathRefused, match="link or a file"):
+            folder.read(name)
+    assert victim.read_text() == "keep me" and not (tmp_path / "new.png").exists()
+
+
+def test_a_linked_file_is_neither_read_nor_removed_through(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("token")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "x.html").symlink_to(secret)
+    folder = OutputFolder(out)
+    with pytest.raises(PathRefused, match="symbolic link"):
+        folder.read("x.html")
+    assert not folder.remove("x.html")
+    assert secret.read_text() == "token" and (out / "x.html").is_symlink()
 
 
 def test_unchanged_bytes_are_not_rewritten(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import jinja2
 from postmortem import __version__
 from postmortem.derive import View
 from postmortem.errors import UsageError
+from postmortem.paths import Picture
 
 FORMATS = ("md", "html", "pdf")
 PAGE_SIZES = ("A4", "Letter")
@@ -72,6 +73,7 @@ class RenderContext:
     diagrams: dict[str, Any] = field(default_factory=dict)
     source: bytes = b""  # the record's own bytes, as read
     source_name: str = ""  # the record's file name
+    pictures: tuple[Picture, ...] = ()  # the images it shows, as check found them
 
 
 def source_date_epoch(environ: dict[str, str] | None = None) -> int | None:

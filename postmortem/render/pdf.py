@@ -7,6 +7,7 @@ WeasyPrint for PDF/A-3b (archival) or PDF/UA-1 (tagged, for assistive technology
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -17,6 +18,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from postmortem.archive import ATTACHMENT_DESCRIPTION, RECORD_MIME_TYPE, attachment_name
 from postmortem.derive import View
+from postmortem.paths import Picture, read_picture
 from postmortem.render import RenderContext, builtin_templates
 from postmortem.render.html import render_html_text
 
@@ -28,15 +30,18 @@ class FetchRefused(Exception):
 
 
 class LocalFetcher(URLFetcher):
-    """Serves `file:` URLs inside the allowed folders only; nothing from the network.
+    """Serves the package's own assets and the record's checked images; nothing else.
 
     WeasyPrint asks its fetcher for every stylesheet, font, image and SVG reference,
-    attachments included, so this one place decides what a record can make it read.
+    attachments included, so this one place decides what a record can make it read: an
+    image is served only as check found it (paths.picture), from its resolved file.
     """
 
-    def __init__(self, roots: list[Path]) -> None:
+    def __init__(self, assets: Path, record_dir: Path, pictures: Sequence[Picture]) -> None:
         super().__init__(allowed_protocols=("file",), allow_redirects=False, timeout=1)
-        self.roots = [r.resolve() for r in roots]
+        self.assets = assets.resolve()
+        self.record_dir = record_dir.resolve()
+        self.pictures = {p.name: p for p in pictures}
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
@@ -44,11 +49,15 @@ class LocalFetcher(URLFetcher):
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             self.refused.append(url)
             raise FetchRefused(f"refused to fetch {url!r}: only local files are allowed")
-        path = Path(unquote(parts.path)).resolve()
-        if not any(path.is_relative_to(root) for root in self.roots) or not path.is_file():
-            self.refused.append(url)
-            raise FetchRefused(f"refused to read {path}: outside the record's folder")
-        return URLFetcherResponse(url, body=path.read_bytes(), headers={})
+        path = Path(unquote(parts.path))
+        if path.is_relative_to(self.record_dir):
+            shown = self.pictures.get(path.relative_to(self.record_dir).as_posix())
+            if shown is not None:
+                return URLFetcherResponse(url, body=read_picture(shown), headers={})
+        elif path.resolve().is_relative_to(self.assets) and path.resolve().is_file():
+            return URLFetcherResponse(url, body=path.resolve().read_bytes(), headers={})
+        self.refused.append(url)
+        raise FetchRefused(f"refused to read {path}: not an asset or an image of the record")
 
 
 def pdf_moment(view: View, epoch: int | None) -> datetime:
@@ -105,7 +114,7 @@ def render_pdf(view: View, ctx: RenderContext) -> bytes:
         page_size=ctx.options.page_size,
         pdf_date=pdf_date(view, ctx.options.source_date_epoch),
     )
-    fetcher = LocalFetcher([assets, ctx.record_dir])
+    fetcher = LocalFetcher(assets, ctx.record_dir, ctx.pictures)
     document = weasyprint.HTML(
         string=html, base_url=ctx.record_dir.resolve().as_uri() + "/", url_fetcher=fetcher
     )
