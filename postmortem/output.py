@@ -53,7 +53,10 @@ def write_atomic(path: Path, data: bytes) -> bool:
             return False
     except OSError:
         pass
-    tmp, fd = _temporary(path)
+    try:
+        tmp, fd = _temporary(path)
+    except OSError as exc:  # no such folder, read-only, full: the old file stays as it was
+        raise PostmortemError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         try:
             os.fchmod(fd, 0o644)  # as any output, whatever the umask made of it
@@ -63,8 +66,10 @@ def write_atomic(path: Path, data: bytes) -> bool:
         finally:
             os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # full disk, a folder of that name: old file kept
+            raise PostmortemError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
     return True
 
