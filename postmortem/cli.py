@@ -344,20 +344,19 @@ def render_command(
         source_date_epoch=source_date_epoch(),
         pdf_variant=pdf_variant.lower() if pdf_variant else None,
     )
-    summary = render_paths(
-        paths,
-        Path(outdir),
-        options,
-        jobs=jobs or os.cpu_count() or 1,
-        force=force,
-        progress=bar.update,
-        shard=shard,
-        policy=_policy(settings),
-    )
-    bar.clear()
-    if summary.total == 0:
-        click.echo(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}", err=True)
-        sys.exit(EXIT_USAGE)
+    try:  # no records, an unusable folder, a write that fails: `Error: …` (see _Group)
+        summary = render_paths(
+            paths,
+            Path(outdir),
+            options,
+            jobs=jobs or os.cpu_count() or 1,
+            force=force,
+            progress=bar.update,
+            shard=shard,
+            policy=_policy(settings),
+        )
+    finally:
+        bar.clear()
     for issue in sort_issues(summary.issues):
         click.echo(format_text(issue), err=True)
     if verbose:

@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,8 @@ class ConfigError(Exception):
 def _path(value: Any) -> Path:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected a path (text)")
+    if re.search(r"[\x00-\x1f\x7f]", value):  # a NUL no system call takes; the rest: typos
+        raise ValueError("a path cannot hold control characters")
     return Path(value)
 
 
@@ -72,6 +74,8 @@ def _severities(value: Any) -> tuple[str, ...]:
 
 
 def _today(value: Any) -> date:
+    if isinstance(value, datetime):  # a TOML date-time: which day it is depends on the zone
+        raise ValueError("expected a date, YYYY-MM-DD, not a date and time")
     if isinstance(value, date):
         return value
     try:
@@ -121,14 +125,34 @@ def find_file(start: Path) -> tuple[Path, dict[str, Any]] | None:
             return own, _read(own)
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
-            table = _read(pyproject).get("tool", {}).get("postmortem")
+            tool = _read(pyproject).get("tool")
+            # `tool = 5` is not our table (nor a valid pyproject.toml): as if it were absent.
+            table = tool.get("postmortem") if isinstance(tool, dict) else None
             if isinstance(table, dict):
                 return pyproject, table
+            if table is not None:
+                issue = Issue(_shown(pyproject), *_table_position(pyproject), _NOT_TABLE, "config")
+                raise ConfigError([issue])
     return None
 
 
+_NOT_TABLE = "[tool.postmortem] is not a table: write its keys under a [tool.postmortem] line"
+
+
+def _shown(path: Path) -> str:
+    return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def _table_position(path: Path) -> tuple[int, int]:
+    """Where `postmortem` is given a value that is not a table (the file is small)."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if re.match(r"\s*(tool\.)?postmortem\s*=", line):
+            return number, line.index("postmortem") + 1
+    return 0, 0
+
+
 def _read(path: Path) -> dict[str, Any]:
-    shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+    shown = _shown(path)
     try:
         text = path.read_text(encoding="utf-8")
         return tomllib.loads(text)
@@ -169,7 +193,7 @@ def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = N
             path = path.relative_to(here)  # shorter in messages; the folder is the same
         settings.file = path
         for key, value in table.items():
-            line, col = _key_position(path, key)
+            line, col = _key_position(found[0], key)  # `path` may be relative to `cwd`
             if key not in KEYS:
                 close = difflib.get_close_matches(key, list(KEYS), n=1, cutoff=0.6)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""

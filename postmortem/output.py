@@ -10,6 +10,7 @@ user's choice (trusted, like the configuration) and may be a link.
 from __future__ import annotations
 
 import errno
+import hashlib
 import itertools
 import os
 import stat
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from postmortem.errors import PostmortemError
 from postmortem.paths import PathRefused, output_name
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
@@ -79,11 +81,37 @@ class OutputFolder:
                 return None
             return _read_at(*parent, name)
 
+    def is_file(self, name: str) -> bool:
+        """Whether `name` is a regular file (not a link, not a folder)."""
+        try:
+            with self._parent(name, create=False) as parent:
+                if parent is None:
+                    return False
+                st = os.stat(parent[1], dir_fd=parent[0], follow_symlinks=False)
+        except (OSError, PathRefused):
+            return False
+        return stat.S_ISREG(st.st_mode)
+
+    def holds(self, name: str, sha256: str) -> bool:
+        """Whether `name` is a regular file whose bytes hash to `sha256`."""
+        try:
+            data = self.read(name)
+        except (OSError, PathRefused):
+            return False
+        return data is not None and hashlib.sha256(data).hexdigest() == sha256
+
     def write(self, name: str, data: bytes) -> bool:
         """Write `name` atomically (its folders made as needed); False if it was unchanged."""
-        with self._parent(name, create=True) as parent:
-            assert parent is not None
-            return _write_at(*parent, data)
+        try:
+            with self._parent(name, create=True) as parent:
+                assert parent is not None
+                return _write_at(*parent, data, self.path(name))
+        except PathRefused:
+            raise
+        except OSError as exc:  # a folder that cannot be made: read-only, full
+            raise PostmortemError(
+                f"cannot write {self.path(name)}: {exc.strerror or exc}"
+            ) from None
 
     def remove(self, name: str) -> bool:
         """Remove the regular file `name` (never a link's target, never a folder); if removed."""
@@ -98,6 +126,8 @@ class OutputFolder:
                 os.unlink(last, dir_fd=fd)
             except FileNotFoundError:
                 return False  # removed meanwhile (another build): what we wanted
+            except OSError as exc:
+                raise PostmortemError(f"cannot remove {self.path(name)}: {exc.strerror}") from None
             return True
 
 
@@ -129,17 +159,20 @@ def write_atomic(path: Path, data: bytes) -> bool:
     (outputs can always be rendered again; the records are never written).
     """
     try:
-        fd = os.open(path.parent, _DIR)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path.parent, _DIR)
+        try:
+            fd = os.open(path.parent, _DIR)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path.parent, _DIR)
+    except OSError as exc:  # its folder cannot be made or opened
+        raise PostmortemError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
-        return _write_at(fd, path.name, data)
+        return _write_at(fd, path.name, data, path)
     finally:
         os.close(fd)
 
 
-def _write_at(fd: int, last: str, data: bytes) -> bool:
+def _write_at(fd: int, last: str, data: bytes, shown: Path) -> bool:
     """write_atomic's work, for the file `last` of the folder open as `fd`."""
     try:
         st = os.stat(last, dir_fd=fd, follow_symlinks=False)
@@ -148,7 +181,10 @@ def _write_at(fd: int, last: str, data: bytes) -> bool:
             return False
     except OSError:
         pass
-    tmp, out = _temporary(fd, last)
+    try:
+        tmp, out = _temporary(fd, last)
+    except OSError as exc:  # read-only, full: the old file stays as it was
+        raise PostmortemError(f"cannot write {shown}: {exc.strerror or exc}") from None
     try:
         try:
             os.fchmod(out, 0o644)  # as any output, whatever the umask made of it
@@ -159,9 +195,11 @@ def _write_at(fd: int, last: str, data: bytes) -> bool:
             os.close(out)
         # Replaces a link of that name, never writes through it.
         os.replace(tmp, last, src_dir_fd=fd, dst_dir_fd=fd)
-    except BaseException:
+    except BaseException as exc:
         with suppress(OSError):
             os.unlink(tmp, dir_fd=fd)
+        if isinstance(exc, OSError):  # full disk, a folder of that name: old file kept
+            raise PostmortemError(f"cannot write {shown}: {exc.strerror or exc}") from None
         raise
     return True
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from sys import intern
@@ -38,9 +39,18 @@ from postmortem.checker import (
 )
 from postmortem.derive import build_view, is_overdue
 from postmortem.diagnostics import Issue
-from postmortem.errors import PostmortemError
+from postmortem.errors import PostmortemError, UsageError
 from postmortem.loader import LoadError, read_file
-from postmortem.manifest import Entry, Manifest, digest, load, save, tree_digest
+from postmortem.manifest import (
+    Entry,
+    Manifest,
+    digest,
+    engines,
+    load,
+    save,
+    sums,
+    tree_digest,
+)
 from postmortem.model import Incident
 from postmortem.output import OutputFolder
 from postmortem.paths import Claims, PathRefused, Picture, picture_at, read_picture
@@ -332,40 +342,66 @@ def render_paths(
     """Check every record under `paths`, render what changed into `outdir`, write the index.
 
     With `shard=(k, n)` only the records of slice k of n (by id) are rendered, and no index
-    is written: `join_shards` makes the site of n such folders.
+    is written: `join_shards` makes the site of n such folders. Raises UsageError, having
+    changed nothing, when `paths` hold no record or `outdir` cannot be a folder; raises
+    PostmortemError when a file cannot be written (each output is then old or new, whole).
     """
-    summary = Summary()
-    env = _options_digest(options, policy)
-    old = None if force else load(outdir)
-    if old is not None and shard is None:
-        same = _unchanged_build(paths, outdir, options, env, old)
-        if same is not None:
-            return same
-    outdir.mkdir(parents=True, exist_ok=True)
     # What lives until the end of the build (modules, compiled templates, the lean records)
     # goes out of the garbage collector's way: its full collections, which rendering's many
     # allocations set off, stop walking it again and again. Not when the caller keeps
-    # frozen objects of its own.
+    # frozen objects of its own; and undone however the build ends.
     freeze = gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
-    new = Manifest()
+    try:
+        return _render_paths(paths, outdir, options, jobs, force, progress, shard, policy)
+    finally:
+        if freeze:
+            gc.unfreeze()
+
+
+def _render_paths(
+    paths: Sequence[str | Path],
+    outdir: Path,
+    options: Options,
+    jobs: int,
+    force: bool,
+    progress: Callable[[int, int, str], None] | None,
+    shard: tuple[int, int] | None,
+    policy: Policy,
+) -> Summary:
+    summary = Summary()
+    files = discover(paths)
+    if not files:
+        # A usage error changes nothing in the output folder, not even the index.
+        raise UsageError(f"no *.yaml or *.yml records found in {', '.join(map(str, paths))}")
+    env = _options_digest(options, policy)
+    made_by = engines("pdf" in options.formats)
+    old = load(outdir)
+    # What an earlier build says is current, if anything: not with --force, nor when other
+    # engines made its bytes.
+    trusted = None if force or old is None or old.engines != made_by else old
+    if trusted is not None and shard is None:
+        same = _unchanged_build(files, outdir, options, env, trusted)
+        if same is not None:
+            return same
+    _begin(outdir, old)
+    new = Manifest(engines=made_by)
     handled: set[str] = set()  # paths rendered (or found unchanged) while being checked
     folder = OutputFolder(outdir)
     claims = index_claims()
     # Files in the folder that a build of ours wrote (even under --force): the others are
     # the user's, and no record may replace them.
-    previous = load(outdir) if old is None else old
-    ours = {n for e in previous.records.values() for n in e.outputs} if previous else set()
+    ours = {n for e in old.records.values() for n in e.outputs} if old else set()
 
     def keep_if_current(record: _Checked, fingerprint: str) -> bool:
         """Keep the last build's outputs of `record` if they are still right; whether kept."""
         ident = record.incident.id
-        entry = old.records.get(ident) if old else None
+        entry = trusted.records.get(ident) if trusted else None
         if (
             entry is None
             or entry.fingerprint != fingerprint
-            or not all((outdir / name).is_file() for name in entry.outputs)
+            or not _current(outdir, entry, trusted.complete if trusted else False)
         ):
             return False
         owners = {p.name: str(p.path) for p in record.pictures}
@@ -390,7 +426,7 @@ def render_paths(
             if folder.write(name, data):
                 summary.written.append(folder.path(name))
         new.records[rendered.ident] = Entry(
-            source=rendered.path, fingerprint=fingerprint, outputs=sorted(rendered.outputs)
+            source=rendered.path, fingerprint=fingerprint, outputs=sums(rendered.outputs)
         )
         summary.rendered.append(rendered.ident)
 
@@ -409,7 +445,6 @@ def render_paths(
         if progress:
             progress(len(handled), total, record.path)
 
-    files = discover(paths)
     total = len(files)
     results, valid = check_for_build(files, policy, render_now)
     del files  # a thousand Path objects need not live through the build
@@ -456,6 +491,8 @@ def render_paths(
                 entry.source in failed_paths or other_shard or elsewhere
             ):
                 new.records[ident] = entry
+                # Kept from a build that did not finish: the next build checks its bytes.
+                new.complete = new.complete and (old.complete or _current(outdir, entry, False))
         summary.removed = _remove_stale(outdir, old, new)
 
     if shard is None:
@@ -465,9 +502,31 @@ def render_paths(
             new.pictures = {r.path: [p.name for p in r.pictures] for r in valid}
             new.build = _build_key({r.path: r.inputs for r in valid}, options, env)
     save(outdir, new)
-    if freeze:
-        gc.unfreeze()
     return summary
+
+
+def _begin(outdir: Path, old: Manifest | None) -> None:
+    """Make the output folder; mark its manifest incomplete before the build's first write.
+
+    A build killed from here on leaves that mark, and the next one believes an output of
+    it only if its bytes still hash to what the manifest recorded.
+    """
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        reason = getattr(exc, "strerror", None) or exc
+        raise UsageError(f"cannot use {outdir} as the output folder: {reason}") from None
+    if old is not None and old.complete:
+        save(outdir, replace(old, complete=False))
+
+
+def _current(outdir: Path, entry: Entry, complete: bool) -> bool:
+    """Whether an entry's outputs are as its build left them: still there after a build
+    that finished; after one that did not, still holding the bytes it recorded."""
+    folder = OutputFolder(outdir)
+    if complete:
+        return all(folder.is_file(name) for name in entry.outputs)
+    return all(folder.holds(name, sha) for name, sha in entry.outputs.items())
 
 
 def in_shard(ident: str, k: int, n: int) -> bool:
@@ -493,6 +552,8 @@ def join_shards(
                 f"{folder} has no postmortem manifest: render it first with "
                 f"`postmortem render --shard K/N -o {folder}`"
             )
+        if not manifest.complete:
+            raise PostmortemError(f"{folder}: its render did not finish; render it again")
         for ident, entry in manifest.records.items():
             seen = merged.records.get(ident)
             if seen is not None and seen.fingerprint != entry.fingerprint:
@@ -503,7 +564,10 @@ def join_shards(
             merged.records[ident] = entry
             for name in entry.outputs:
                 copies.setdefault(name, []).append(OutputFolder(folder))
-    outdir.mkdir(parents=True, exist_ok=True)
+    before = load(outdir)
+    _begin(outdir, before)
+    merged.engines = engines("pdf" in options.formats)
+    ours = {n for e in before.records.values() for n in e.outputs} if before else set()
     target = OutputFolder(outdir)
     for name, sources in sorted(copies.items()):
         # Read as the build reads its own outputs: no link followed, regular files only.
@@ -520,6 +584,12 @@ def join_shards(
             )
         data = next(iter(found.values()))
         assert data is not None
+        existing = target.read(name)
+        if existing is not None and existing != data and name not in ours:
+            raise PostmortemError(
+                f"{target.path(name)} exists and was not written by postmortem; move it out "
+                "of the output folder"
+            )
         if target.write(name, data):
             summary.written.append(target.path(name))
     results = check_paths(sorted({e.source for e in merged.records.values()}), policy)
@@ -585,21 +655,20 @@ def output_problems(
 
 
 def _remove_stale(outdir: Path, old: Manifest, new: Manifest) -> list[Path]:
-    """Delete outputs of records that are gone; only files the manifest says we wrote."""
+    """Delete outputs of records that are gone: only files the manifest says we wrote and
+    that still hold what we wrote (a file put in its place is someone else's)."""
     keep = {name for e in new.records.values() for name in e.outputs}
     folder = OutputFolder(outdir)
     removed = []
     for ident, entry in old.records.items():
         if ident in new.records:
             continue
-        for name in entry.outputs:
+        for name, sha in entry.outputs.items():
             if name in keep:
                 continue
-            try:
-                if folder.remove(name):
-                    removed.append(folder.path(name))
-            except PathRefused:
-                continue
+            # Only a file that still holds what we wrote: one put in its place is the user's.
+            if folder.holds(name, sha) and folder.remove(name):
+                removed.append(folder.path(name))
     return removed
 
 
@@ -630,11 +699,16 @@ def _write_index(
 
 
 def _options_digest(options: Options, policy: Policy) -> str:
-    """Everything besides the records that every output depends on."""
+    """Everything besides the records that every output depends on: every option (but
+    today, which counts per record through the overdue flags, and the templates' path,
+    whose files count), the policy, the templates and the engines' versions."""
+    chosen = [(f.name, getattr(options, f.name)) for f in fields(options)]
     return digest(
-        repr((options.formats, options.page_size, options.pdf_variant, policy)),
+        repr([item for item in chosen if item[0] not in ("today", "templates")]),
+        repr(policy),
         tree_digest(builtin_templates()),
         tree_digest(options.templates),
+        json.dumps(engines("pdf" in options.formats), sort_keys=True),
     )
 
 
@@ -647,16 +721,16 @@ def _build_key(inputs: dict[str, str], options: Options, env: str) -> str:
 
 
 def _unchanged_build(
-    paths: Sequence[str | Path], outdir: Path, options: Options, env: str, old: Manifest
+    found: list[Path], outdir: Path, options: Options, env: str, old: Manifest
 ) -> Summary | None:
     """The summary of a rebuild with nothing to do, or None when anything may have changed.
 
-    The last build rendered every record and the index from exactly these inputs, and its
-    outputs are all still there: nothing is parsed, checked or rendered again.
+    The last build finished, rendered every record and the index from exactly these
+    inputs, and its outputs are all still there: nothing is parsed, checked or rendered.
     """
-    if not old.build:
+    if not old.build or not old.complete:
         return None
-    files = [str(p) for p in discover(paths)]
+    files = [str(p) for p in found]
     if sorted(files) != sorted(old.pictures):
         return None
     if any(e.source not in old.pictures for e in old.records.values()):
@@ -670,12 +744,13 @@ def _unchanged_build(
             )
             for path, names in old.pictures.items()
         }
-    except (OSError, PostmortemError):
+    except (OSError, PostmortemError):  # a record or picture gone, or refused now
         return None
     if _build_key(inputs, options, env) != old.build:
         return None
     names = [name for e in old.records.values() for name in e.outputs] + old.index
-    if not all((outdir / name).is_file() for name in names):
+    folder = OutputFolder(outdir)
+    if not all(folder.is_file(name) for name in names):
         return None
     return Summary(total=len(files), unchanged=sorted(old.records))
 
