@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchem
 from pydantic_core import PydanticCustomError
 
 FORMAT_VERSION = 1
-MIN_YEAR, MAX_YEAR = 1900, 9998
 
 # Limits of this implementation (README, "Limits"), so that no record within 1 MiB can make
 # a render take minutes: text lengths in characters, list lengths in entries.
@@ -30,6 +29,10 @@ MAX_TEXT = 100_000
 MAX_STEPS = 200
 MAX_EVENTS = 1_000
 MAX_ITEMS = 500
+# Times are shown in UTC and in the record's zone, up to a day away from what was written:
+# a year's margin below 10000 (and far above year 1) keeps every conversion representable.
+MIN_YEAR = 1900
+MAX_YEAR = 9998
 
 # Each pattern is both the JSON Schema's `pattern` (ECMA-262, for editors and
 # check-jsonschema; python-jsonschema runs it with `re.search`) and what `check` matches,
@@ -149,6 +152,20 @@ def is_valid_id(value: str) -> bool:
 
 
 def _time(value: Any) -> datetime:
+    return _in_range(_parse_time(value))
+
+
+def _in_range(value: datetime) -> datetime:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise _fail(
+            "time",
+            f"{value.isoformat()} is out of range: times must be in the years "
+            f"{MIN_YEAR} to {MAX_YEAR}",
+        )
+    return value
+
+
+def _parse_time(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
@@ -257,8 +274,8 @@ Time = Annotated[
         {
             "type": "string",
             "pattern": TIME_PATTERN,
-            "description": "ISO 8601 date-time; without a UTC offset it is read in the "
-            "record's timezone",
+            "description": f"ISO 8601 date-time in the years {MIN_YEAR} to {MAX_YEAR}; "
+            "without a UTC offset it is read in the record's timezone",
         },
     ),
 ]
