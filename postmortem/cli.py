@@ -227,8 +227,11 @@ def _formats(
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
+        from postmortem.diagnostics import printable
+
         raise click.BadParameter(
-            f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(FORMATS)}, comma-separated"
+            f"{printable(', '.join(unknown)) or 'nothing'}: choose from {', '.join(FORMATS)}, "
+            "comma-separated"
         )
     return chosen
 

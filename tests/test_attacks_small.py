@@ -150,6 +150,9 @@ def test_hostile_values_and_names_in_other_commands(
     result = run_cli("new", "evil\n::error::x")
     assert result.exit_code == 2
     _assert_log_safe(result.stdout + result.stderr)
+    result = run_cli("render", str(pdf), "-f", "md,x\n::error::y")
+    assert result.exit_code == 2
+    _assert_log_safe(result.stdout + result.stderr)
 
 
 def test_json_output_stays_json_when_escaped(tmp_path: Path) -> None:
