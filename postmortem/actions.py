@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from postmortem.derive import OPEN_STATUSES, is_overdue
+from postmortem.diagnostics import dumps_json, printable
 from postmortem.model import ActionItem, Incident
 
 STATUSES = ("open", "in-progress", "done", "wont-do")
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
+# Injection"): `=HYPERLINK(...)` in an owner field would run on the reader's machine.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -84,14 +87,19 @@ def by_owner(actions: list[Action]) -> list[tuple[str, list[Action]]]:
 def format_text(actions: list[Action]) -> str:
     """Aligned columns for a terminal: flag, due, status, owner, priority, title, incident."""
     rows = [
-        (
-            "OVERDUE" if a.overdue else "",
-            a.item.due.isoformat() if a.item.due else "-",
-            a.item.status,
-            a.owner,
-            a.item.priority or "-",
-            a.item.title,
-            a.incident.id,
+        tuple(
+            map(
+                printable,
+                (
+                    "OVERDUE" if a.overdue else "",
+                    a.item.due.isoformat() if a.item.due else "-",
+                    a.item.status,
+                    a.owner,
+                    a.item.priority or "-",
+                    a.item.title,
+                    a.incident.id,
+                ),
+            )
         )
         for a in actions
     ]
@@ -107,11 +115,17 @@ def format_text(actions: list[Action]) -> str:
 
 def format_json(actions: list[Action]) -> str:
     """A JSON list of objects, one per action item."""
-    return json.dumps([a.as_dict() for a in actions], indent=2, ensure_ascii=False) + "\n"
+    return dumps_json([a.as_dict() for a in actions]) + "\n"
+
+
+def csv_cell(value: object) -> str:
+    """A CSV cell that a spreadsheet shows as text: a leading `'` before a formula's start."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def format_csv(actions: list[Action]) -> str:
-    """CSV with a header row; the same columns as JSON."""
+    """CSV with a header row; the same columns as JSON, no cell read as a formula."""
     out = io.StringIO()
     fields = [
         "incident",
@@ -130,7 +144,7 @@ def format_csv(actions: list[Action]) -> str:
     for action in actions:
         row = action.as_dict()
         row["overdue"] = "yes" if action.overdue else "no"
-        writer.writerow({k: ("" if row[k] is None else row[k]) for k in fields})
+        writer.writerow({k: csv_cell(row[k]) for k in fields})
     return out.getvalue()
 
 

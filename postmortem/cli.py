@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def _say(text: str, *, err: bool = True) -> None:
+    """Print one line that may hold foreign text (paths, values), made safe for CI logs."""
+    from postmortem.diagnostics import printable
+
+    click.echo(printable(text), err=err)
+
+
 def _settings(**flags: object) -> Settings:
     """Config file and environment, then the flags that were given (not None)."""
     from postmortem.config import ConfigError, load_settings
@@ -53,10 +60,9 @@ def _paths(paths: tuple[str, ...], settings: Settings) -> tuple[str, ...]:
         return paths
     folder = settings["incidents"]
     if not Path(folder).is_dir():
-        click.echo(
+        _say(
             f"Error: no PATH given, and the incidents folder {folder} "
-            f"({settings.sources['incidents']}) does not exist",
-            err=True,
+            f"({settings.sources['incidents']}) does not exist"
         )
         sys.exit(EXIT_USAGE)
     return (str(folder),)
@@ -73,7 +79,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except PostmortemError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            _say(f"Error: {exc}")
             sys.exit(exc.exit_code)
 
 
@@ -128,7 +134,7 @@ def check_command(paths: tuple[str, ...], output_format: str, quiet: bool) -> No
     paths = _paths(paths, settings)
     results = check_paths(paths, _policy(settings))
     if not results:
-        click.echo(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}", err=True)
+        _say(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}")
         sys.exit(EXIT_USAGE)
     issues = sort_issues(i for r in results for i in r.issues)
     if output_format == "json":
@@ -208,7 +214,7 @@ def new_command(ident: str, folder: str | None, title: str | None, day: object) 
         )
     except InvalidId as exc:
         raise click.BadParameter(str(exc), param_hint="'ID'") from None
-    click.echo(f"wrote {path}; fill in the TODOs, then run: postmortem check {path}", err=True)
+    _say(f"wrote {path}; fill in the TODOs, then run: postmortem check {path}")
 
 
 def _formats(
@@ -221,8 +227,11 @@ def _formats(
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
+        from postmortem.diagnostics import printable
+
         raise click.BadParameter(
-            f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(FORMATS)}, comma-separated"
+            f"{printable(', '.join(unknown)) or 'nothing'}: choose from {', '.join(FORMATS)}, "
+            "comma-separated"
         )
     return chosen
 
@@ -334,7 +343,7 @@ def render_command(
     paths = _paths(paths, settings)
     outdir = str(settings["output"])
     if settings["templates"] is not None and not Path(settings["templates"]).is_dir():
-        click.echo(f"Error: the templates folder {settings['templates']} does not exist", err=True)
+        _say(f"Error: the templates folder {settings['templates']} does not exist")
         sys.exit(EXIT_USAGE)
     options = Options(
         formats=settings["formats"],
@@ -361,9 +370,9 @@ def render_command(
         click.echo(format_text(issue), err=True)
     if verbose:
         for path in summary.written:
-            click.echo(f"wrote {path}", err=True)
+            _say(f"wrote {path}")
         for path in summary.removed:
-            click.echo(f"removed {path}", err=True)
+            _say(f"removed {path}")
     if not quiet:
         elapsed = time.monotonic() - started
         click.echo(
@@ -394,8 +403,11 @@ class _Progress:
         self.width = 0
 
     def update(self, done: int, total: int, current: str) -> None:
+        from postmortem.diagnostics import printable
+
         if not self.enabled:
             return
+        current = printable(current)
         filled = int(20 * done / max(total, 1))
         line = f"[{'#' * filled}{'.' * (20 - filled)}] {done}/{total} {current}"[:100]
         self.width = max(self.width, len(line))
@@ -471,10 +483,7 @@ def index_command(
     for issue in sort_issues(summary.issues):
         click.echo(format_text(issue), err=True)
     if not quiet:
-        click.echo(
-            f"joined {len(shards)} shard(s): {len(summary.unchanged)} record(s) -> {outdir}/",
-            err=True,
-        )
+        _say(f"joined {len(shards)} shard(s): {len(summary.unchanged)} record(s) -> {outdir}/")
     sys.exit(EXIT_INVALID if summary.failed else 0)
 
 
@@ -537,7 +546,7 @@ def actions_command(
     paths = _paths(paths, settings)
     results = check_paths(paths, _policy(settings))
     if not results:
-        click.echo(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}", err=True)
+        _say(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}")
         sys.exit(EXIT_USAGE)
     for issue in sort_issues(i for r in results for i in r.issues):
         click.echo(format_text(issue), err=True)
@@ -589,7 +598,7 @@ def extract_command(pdf: str, output: str | None, force: bool) -> None:
         click.get_binary_stream("stdout").write(extract_record(data, pdf).data)
         return
     path = extract_to(Path(pdf), Path(output) if output else None, force=force)
-    click.echo(f"wrote {path}", err=True)
+    _say(f"wrote {path}")
 
 
 @cli.command("config", context_settings=CONTEXT)
@@ -643,11 +652,11 @@ def config_command(output_format: str) -> None:
         }
         click.echo(json.dumps(data, indent=2))
         return
-    click.echo(f"# config file: {settings.file or 'none found'}")
+    _say(f"# config file: {settings.file or 'none found'}", err=False)
     for key in KEYS:
         value = shown(settings[key])
         text = ", ".join(value) if isinstance(value, list) else "(none)" if value is None else value
-        click.echo(f"{key} = {text}    # {settings.sources[key]}")
+        _say(f"{key} = {text}    # {settings.sources[key]}", err=False)
 
 
 def main() -> None:

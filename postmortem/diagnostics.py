@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import PurePath
@@ -22,6 +23,46 @@ class Issue:
     severity: str = "error"
 
 
+# What must never reach a log or a terminal raw from a file name or a record: line breaks
+# of every kind (CI runners and `str.splitlines` split on more than \n), other control
+# characters (terminal escapes), lone surrogates (undecodable file names, which cannot be
+# encoded for printing) and bidirectional overrides (which make text read out of order).
+_BEYOND_C0 = "\x7f-\x9f\u2028\u2029\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[\x00-\x1f{_BEYOND_C0}]")
+# json.dumps escapes C0 controls itself; the only raw ones in its output are its indents.
+_UNSAFE_IN_JSON = re.compile(f"[{_BEYOND_C0}]")
+
+
+def _repr_escape(match: re.Match[str]) -> str:
+    return repr(match.group())[1:-1]
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def printable(text: str) -> str:
+    """Foreign text (a file name, a record's value) made one safe line, escaped as `repr` would."""
+    return _UNSAFE.sub(_repr_escape, text)
+
+
+def printable_path(path: str) -> str:
+    """A path to start a line with: printable, and never read as a CI workflow command.
+
+    GitHub Actions runs any output line that starts (after white space) with `::`; a
+    relative path is the same file with `./` before it.
+    """
+    shown = printable(path)
+    return "./" + shown if shown.lstrip().startswith("::") else shown
+
+
+def dumps_json(data: object) -> str:
+    """JSON, indented, non-ASCII kept, but every character `printable` escapes as `\\uXXXX`."""
+    # Otherwise U+2028, C1 controls and lone surrogates would go out raw (a lone surrogate
+    # even fails to print); each can only be inside a string, where \\uXXXX means the same.
+    return _UNSAFE_IN_JSON.sub(_json_escape, json.dumps(data, indent=2, ensure_ascii=False))
+
+
 def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
     """Order issues by file, then position, so output is stable."""
     return sorted(issues, key=lambda i: (i.path, i.line, i.column, i.rule, i.message))
@@ -29,8 +70,9 @@ def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
 
 def format_text(issue: Issue) -> str:
     """`PATH:LINE:COL: error: MESSAGE [rule]`, as compilers and linters print it."""
-    where = issue.path if issue.line == 0 else f"{issue.path}:{issue.line}:{issue.column}"
-    return f"{where}: {issue.severity}: {issue.message} [{issue.rule}]"
+    path = printable_path(issue.path)
+    where = path if issue.line == 0 else f"{path}:{issue.line}:{issue.column}"
+    return f"{where}: {issue.severity}: {printable(issue.message)} [{issue.rule}]"
 
 
 def _github_escape(text: str, *, prop: bool = False) -> str:
@@ -38,7 +80,7 @@ def _github_escape(text: str, *, prop: bool = False) -> str:
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if prop:
         text = text.replace(":", "%3A").replace(",", "%2C")
-    return text
+    return printable(text)
 
 
 def _repository_path(path: str) -> str:
@@ -66,7 +108,7 @@ def format_github(issue: Issue) -> str:
 
 def format_json(issues: list[Issue]) -> str:
     """A JSON list of objects: path, line, column, message, rule, field, severity."""
-    return json.dumps([asdict(i) for i in issues], indent=2, ensure_ascii=False)
+    return dumps_json([asdict(i) for i in issues])
 
 
 FORMATS = ("text", "json", "github")

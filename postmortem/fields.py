@@ -16,6 +16,7 @@ from postmortem.model import Incident
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
 
 SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
@@ -28,14 +29,42 @@ def image_source(url: str) -> str | None:
     return unquote(url)
 
 
-@cache
-def _probe() -> MarkdownIt:
+def _parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
     # Finds every image the author wrote, including those the real parser would turn into
     # text (file:, javascript:), so that each gets a clear error instead of silence.
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
     md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+def _may_hold_image(text: str, references: bool) -> bool:
+    """False when no image can be in this block's text (true does not say there is one)."""
+    start = text.find("![")
+    # An image's label ends at a `]` after its `![`, followed by `(`, or by anything when
+    # the field defines link references (`![a][r]`, `![r]`).
+    return start >= 0 and (
+        text.find("](", start) >= 0 or (references and text.find("]", start) >= 0)
+    )
+
+
+def _inline_where_images_may_be(state: StateCore) -> None:
+    """markdown-it's core `inline` rule, skipping the blocks that cannot hold an image."""
+    # Inline parsing costs ~100 times as much per character on a flood of `![` or `[`
+    # as on prose (each unclosed label is scanned up to markdown-it's nesting limit);
+    # blocks are parsed independently, so leaving out the others changes no image.
+    references = bool(state.env.get("references"))
+    for token in state.tokens:
+        if token.type == "inline" and _may_hold_image(token.content, references):
+            token.children = []
+            state.md.inline.parse(token.content, state.md, state.env, token.children)
+
+
+@cache
+def _probe() -> MarkdownIt:
+    md = _parser()
+    md.core.ruler.at("inline", _inline_where_images_may_be)
     return md
 
 

@@ -15,7 +15,6 @@ from datetime import date, datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
@@ -30,23 +29,51 @@ MAX_TEXT = 100_000
 MAX_STEPS = 200
 MAX_EVENTS = 1_000
 MAX_ITEMS = 500
+# Times are shown in UTC and in the record's zone, up to a day away from what was written:
+# a year's margin below 10000 (and far above year 1) keeps every conversion representable.
+MIN_YEAR = 1900
+MAX_YEAR = 9998
 
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+# Each pattern is both the JSON Schema's `pattern` (ECMA-262, for editors and
+# check-jsonschema; python-jsonschema runs it with `re.search`) and what `check` matches,
+# so it must mean the same in both dialects:
+# - `$` alone also matches before a final "\n" in Python, not in ECMA-262: `(?!\n)` after
+#   it ends both at the end of the string ("evil\n" is no id).
+# - `\s` and `.` are different sets in the two: the classes are spelled out instead.
+_END = r"$(?!\n)"
+# Control characters and line separators: none belongs in a one-line value or a URL.
+_CONTROL = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+# White space as Python's str.isspace() (and str.strip()) knows it.
+_BLANK = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# Where a URL ends (as it would in running text); brackets only in IPv6 hosts, which
+# records do not need and urlsplit would refuse unbalanced.
+_URL_STOP = _CONTROL + r" \xa0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff"
+_HOST = rf"[^{_URL_STOP}/?#\[\]]"
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}" + _END
 # Windows device names cannot be file names, whatever follows the first dot.
-DEVICE_PATTERN = r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$"
+DEVICE_PATTERN = r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.[a-z0-9._-]*)?" + _END
 TIME_PATTERN = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
-    r"(Z|[+-][0-9]{2}:[0-9]{2})?$"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})?" + _END
 )
-DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
-LINE_PATTERN = r"^[^\r\n]*\S[^\r\n]*$"
-TEXT_PATTERN = r"\S"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + _END
+# The host (after any user@) starts with a character that makes it a host name, not a port.
+URL_PATTERN = (
+    rf"^https?://(?:{_HOST}*@)?(?!{_HOST}*@)[^{_URL_STOP}/?#\[\]:@]{_HOST}*"
+    rf"(?:[/?#][^{_URL_STOP}]*)?" + _END
+)
+LINE_PATTERN = rf"^[^{_CONTROL}]*[^{_CONTROL}{_BLANK}][^{_CONTROL}]*" + _END
+TEXT_PATTERN = rf"[^{_BLANK}]"
 
 _SLUG = re.compile(SLUG_PATTERN)
 _DEVICE = re.compile(DEVICE_PATTERN)
 _TIME = re.compile(TIME_PATTERN)
 _DATE = re.compile(DATE_PATTERN)
+_URL = re.compile(URL_PATTERN)
+_LINE = re.compile(LINE_PATTERN)
+_TEXT = re.compile(TEXT_PATTERN)
+_CONTROL_CHAR = re.compile(f"[{_CONTROL}]")
 
 
 def describe(value: Any) -> str:
@@ -85,7 +112,7 @@ def _validator(check: Callable[[Any], Any], schema: dict[str, Any]) -> Any:
 
 def _markdown(value: Any, limit: int = MAX_TEXT) -> str:
     value = _expect_str(value, "text")
-    if not value.strip():
+    if not _TEXT.search(value):
         raise _fail("empty", "must not be empty")
     if len(value) > limit:
         raise _fail("limit-length", f"is {len(value):,} characters long; the limit is {limit:,}")
@@ -94,8 +121,15 @@ def _markdown(value: Any, limit: int = MAX_TEXT) -> str:
 
 def _line(value: Any) -> str:
     value = _markdown(value, MAX_LINE)
-    if "\n" in value or "\r" in value:
-        raise _fail("single-line", "must be a single line")
+    if not _LINE.match(value):
+        char = _CONTROL_CHAR.search(value)
+        if char is None or char.group() in "\r\n":
+            raise _fail("single-line", "must be a single line")
+        raise _fail(
+            "single-line",
+            f"must be a single line of plain text: U+{ord(char.group()):04X} at character "
+            f"{char.start() + 1} is a control character or line separator",
+        )
     return value.strip()
 
 
@@ -118,6 +152,20 @@ def is_valid_id(value: str) -> bool:
 
 
 def _time(value: Any) -> datetime:
+    return _in_range(_parse_time(value))
+
+
+def _in_range(value: datetime) -> datetime:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise _fail(
+            "time",
+            f"{value.isoformat()} is out of range: times must be in the years "
+            f"{MIN_YEAR} to {MAX_YEAR}",
+        )
+    return value
+
+
+def _parse_time(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
@@ -153,8 +201,7 @@ def _date(value: Any) -> date:
 
 def _url(value: Any) -> str:
     value = _expect_str(value, "a URL")
-    parts = urlsplit(value) if re.match(URL_PATTERN, value) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    if not _URL.match(value):
         raise _fail("url", f"{value!r} is not an http:// or https:// URL")
     return value
 
@@ -227,8 +274,8 @@ Time = Annotated[
         {
             "type": "string",
             "pattern": TIME_PATTERN,
-            "description": "ISO 8601 date-time; without a UTC offset it is read in the "
-            "record's timezone",
+            "description": f"ISO 8601 date-time in the years {MIN_YEAR} to {MAX_YEAR}; "
+            "without a UTC offset it is read in the record's timezone",
         },
     ),
 ]
