@@ -30,6 +30,9 @@ MAX_TEXT = 100_000
 MAX_STEPS = 200
 MAX_EVENTS = 1_000
 MAX_ITEMS = 500
+# Cause links of the whole cascade, written or implied (validate.py counts them): each is an
+# arrow of the cascade picture, and a link can span every layer of it. The examples have 15.
+MAX_CAUSES = 400
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 # Windows device names cannot be file names, whatever follows the first dot.
@@ -243,7 +246,13 @@ CausedBy = Annotated[
     list[str],
     *_validator(
         _caused_by,
-        {"oneOf": [{"const": "trigger"}, {"type": "array", "minItems": 1, "items": _SLUG_SCHEMA}]},
+        {
+            "oneOf": [
+                {"const": "trigger"},
+                # The limit is on all lists together; a schema can only say it of each.
+                {"type": "array", "minItems": 1, "maxItems": MAX_CAUSES, "items": _SLUG_SCHEMA},
+            ]
+        },
     ),
 ]
 
