@@ -11,13 +11,15 @@ import random
 import re
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from postmortem.diagrams import layout
+from postmortem.diagrams import Cascade, Node, cascade_svg, layout
 from postmortem.model import MAX_CAUSES, MAX_STEPS
 
 from conftest import ROOT, run_cli
@@ -102,6 +104,48 @@ def test_dense_cascade_work_stays_linear() -> None:
     # Per item, the work does not grow with the graph (it did as the cube: 15.6 M pair
     # comparisons at 50 steps).
     assert works[-1] <= 2 * works[1]
+
+
+def _cascade(shape: str, steps: int) -> Cascade:
+    nodes = [Node(id="trigger", heading="Trigger", time=None, gist="A change.", kind="trigger")]
+    nodes += [
+        Node(id=f"s{i}", heading=f"Step {i}", time=None, gist="It failed.", kind="step")
+        for i in range(steps)
+    ]
+    edges = [(c, f"s{i}") for i, cs in enumerate(growth.causes(shape, steps)) for c in cs]
+    return Cascade(tuple(nodes), tuple(edges))
+
+
+@pytest.mark.parametrize(("shape", "steps"), [("worst", 200), ("dense", 40)])
+def test_edges_round_the_side_join_their_boxes_inside_the_picture(shape: str, steps: int) -> None:
+    c = _cascade(shape, steps)
+    root = ET.fromstring(cascade_svg(c, title="t", desc="d"))
+    ns = "{http://www.w3.org/2000/svg}"
+    width, height = (float(root.get(k)) for k in ("width", "height"))
+    boxes = {}
+    for g in root.iter(f"{ns}g"):
+        if g.get("data-node"):
+            r = g.find(f"{ns}rect")
+            x, y = float(r.get("x")), float(r.get("y"))
+            boxes[g.get("data-node")] = (
+                x,
+                y,
+                x + float(r.get("width")),
+                y + float(r.get("height")),
+            )
+    paths = [p for p in root.iter(f"{ns}path") if p.get("data-edge")]
+    assert len(paths) == len(c.edges)
+    lanes = 0
+    for p in paths:
+        cause, effect = p.get("data-edge").split()
+        numbers = [float(v) for v in re.findall(r"-?[0-9.]+", p.get("d"))]
+        (x1, y1), (x2, y2) = numbers[:2], numbers[-2:]
+        assert boxes[cause][0] <= x1 <= boxes[cause][2] and y1 == boxes[cause][3]
+        assert boxes[effect][0] <= x2 <= boxes[effect][2] and y2 == boxes[effect][1]
+        assert all(0 <= x <= width for x in numbers[0::2])
+        assert all(0 <= y <= height for y in numbers[1::2])
+        lanes += "C" not in p.get("d") and max(numbers[0::2]) > max(b[2] for b in boxes.values())
+    assert lanes > 0  # these shapes do send edges round the side
 
 
 def test_small_graphs_route_every_edge_through_the_layers() -> None:
