@@ -53,9 +53,11 @@ golden: $(STAMP) $(AXE) $(MERMAID)
 	git status --short tests/
 
 ## bench: time postmortem against the libraries' floor and check-jsonschema (~20 min);
-## writes benchmarks/RESULTS.md. A quick smoke run: .venv/bin/python benchmarks/run.py --quick
+## writes benchmarks/RESULTS.md; then how the cascade layout's cost grows (~1 min).
+## Quick smoke runs: .venv/bin/python benchmarks/run.py --quick; benchmarks/layout_growth.py --quick
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/layout_growth.py
 
 clean:
 	rm -rf $(VENV) site build dist .pytest_cache tests/browser/node_modules tests/browser/screenshots tests/mermaid/node_modules

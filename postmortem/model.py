@@ -33,6 +33,9 @@ MAX_ITEMS = 500
 # a year's margin below 10000 (and far above year 1) keeps every conversion representable.
 MIN_YEAR = 1900
 MAX_YEAR = 9998
+# Cause links of the whole cascade, written or implied (validate.py counts them): each is an
+# arrow of the cascade picture, and a link can span every layer of it. The examples have 15.
+MAX_CAUSES = 400
 
 # Each pattern is both the JSON Schema's `pattern` (ECMA-262, for editors and
 # check-jsonschema; python-jsonschema runs it with `re.search`) and what `check` matches,
@@ -290,7 +293,13 @@ CausedBy = Annotated[
     list[str],
     *_validator(
         _caused_by,
-        {"oneOf": [{"const": "trigger"}, {"type": "array", "minItems": 1, "items": _SLUG_SCHEMA}]},
+        {
+            "oneOf": [
+                {"const": "trigger"},
+                # The limit is on all lists together; a schema can only say it of each.
+                {"type": "array", "minItems": 1, "maxItems": MAX_CAUSES, "items": _SLUG_SCHEMA},
+            ]
+        },
     ),
 ]
 

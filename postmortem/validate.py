@@ -9,7 +9,14 @@ from pydantic import BaseModel, ValidationError
 
 from postmortem.diagnostics import Issue
 from postmortem.loader import Document, Path
-from postmortem.model import FORMAT_VERSION, Incident, causes, describe, step_key
+from postmortem.model import (
+    FORMAT_VERSION,
+    MAX_CAUSES,
+    Incident,
+    causes,
+    describe,
+    step_key,
+)
 
 _CONTAINERS = {"list_type": "a list", "model_type": "a mapping", "dict_type": "a mapping"}
 
@@ -136,22 +143,37 @@ def cross_check(incident: Incident, doc: Document, path: str) -> list[Issue]:
             )
         keys.setdefault(step_key(step, i), i)
 
-    known = ["trigger", *keys]
     all_causes = causes(incident.cascade)
-    for i, step in enumerate(incident.cascade):
+    over = _past_cause_limit(all_causes)
+    if over is not None:
+        # Refused before the links are looked at one by one: a record far past the limit
+        # costs no more to check than one at it. An implied link has no entry: name the step.
+        i, j = over
+        loc: Path = ("cascade", i, "caused_by", j)
+        if incident.cascade[i].caused_by is None:
+            loc = ("cascade", i)
+        message = (
+            f"{_field(loc)}: cause link number {MAX_CAUSES + 1:,} of the cascade "
+            f"(written or implied); the limit is {MAX_CAUSES:,}"
+        )
+        add(loc, message, "limit-items")
+
+    known = ["trigger", *keys]
+    for i, step in enumerate(incident.cascade if over is None else ()):
         if step.caused_by is None:
             continue
         for j, cause in enumerate(step.caused_by):
             if cause in keys or cause == "trigger":
                 continue
-            loc: Path = ("cascade", i, "caused_by", j)
+            loc = ("cascade", i, "caused_by", j)
             if loc not in doc.positions:
                 loc = loc[:-1]
             close = difflib.get_close_matches(cause, known, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             add(loc, f"caused_by names {cause!r}, which is not a step id{hint}", "unknown-step")
 
-    # With a duplicate or reserved id the graph is ill-defined: report those alone first.
+    # With a duplicate or reserved id (or too many links) the graph is ill-defined: report
+    # those alone first.
     cycle = None if issues else _find_cycle(incident, all_causes, keys)
     if cycle is not None:
         first = keys[cycle[0]]
@@ -174,6 +196,16 @@ def cross_check(incident: Incident, doc: Document, path: str) -> list[Issue]:
                 "end-before-start",
             )
     return issues
+
+
+def _past_cause_limit(all_causes: list[list[str]]) -> tuple[int, int] | None:
+    """(step, entry) of the cause link that passes MAX_CAUSES, or None within the limit."""
+    total = 0
+    for i, step_causes in enumerate(all_causes):
+        if total + len(step_causes) > MAX_CAUSES:
+            return i, MAX_CAUSES - total
+        total += len(step_causes)
+    return None
 
 
 def _find_cycle(

@@ -21,6 +21,9 @@ DUMMY_WIDTH = 10.0
 MARGIN = 16.0
 PORT_SPACING = 14.0
 ARROW = 8.0
+# Edges the layout sends round the side (graphs too big for a dummy per layer crossed):
+# vertical lanes right of the boxes, one per cause, this far apart.
+LANE_GAP = 6.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def index_edges(c: Cascade) -> list[tuple[int, int]]:
 
 
 def _ports(
-    lay: layout.Layered,
+    lay: layout.Layered, lane_x: dict[int, float]
 ) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], float]]:
     """Where each edge leaves its cause and enters its effect: spread along the box edge."""
     out: dict[int, list[int]] = {}
@@ -86,7 +89,7 @@ def _ports(
     for table, result, neighbour in ((out, out_x, 1), (into, in_x, -2)):
         for v, ks in table.items():
             # Sorting by where the edge goes avoids crossings right at the box.
-            ks.sort(key=lambda k: (lay.x[lay.chains[k][neighbour]], k))
+            ks.sort(key=lambda k: (lane_x.get(k, lay.x[lay.chains[k][neighbour]]), k))
             spacing = min(PORT_SPACING, (BOX_WIDTH - 2 * PAD_X) / len(ks))
             for rank, k in enumerate(ks):
                 result[v, k] = lay.x[v] + (rank - (len(ks) - 1) / 2) * spacing
@@ -138,6 +141,18 @@ def _edge_path(points: list[tuple[float, float]]) -> str:
     return "".join(d)
 
 
+def _lane_path(start: tuple[float, float], end: tuple[float, float], x: float, lane: int) -> str:
+    """Down into the gap below the cause, across to its lane, down, across, into the effect."""
+    n = svg.num
+    # Each lane turns at its own height in a gap, so that two lanes' crossings stay apart.
+    turn = LAYER_GAP * (0.3 + 0.4 * (lane % 5) / 4)
+    (x1, y1), (x2, y2) = start, end
+    return (
+        f"M{n(x1)} {n(y1)}L{n(x1)} {n(y1 + turn)}L{n(x)} {n(y1 + turn)}"
+        f"L{n(x)} {n(y2 - turn)}L{n(x2)} {n(y2 - turn)}L{n(x2)} {n(y2)}"
+    )
+
+
 def cascade_svg(c: Cascade, *, title: str, desc: str, id_prefix: str = "pm") -> str:
     """Draw the cascade as an inline `<svg>`: a layered graph read from top (trigger) to bottom.
 
@@ -163,7 +178,10 @@ def cascade_svg(c: Cascade, *, title: str, desc: str, id_prefix: str = "pm") -> 
         y += h + LAYER_GAP
     height = max(y - LAYER_GAP + MARGIN, 2 * MARGIN)
     right = [lay.x[v] + (BOX_WIDTH if v < n else DUMMY_WIDTH) / 2 for v in range(len(lay.x))]
-    width = max(right, default=0.0) + 2 * MARGIN
+    lanes_left = max(right, default=0.0) + MARGIN
+    lane_x = {k: lanes_left + lane * LANE_GAP for k, lane in lay.side.items()}
+    lanes = max(lay.side.values(), default=-1) + 1
+    width = max(right, default=0.0) + 2 * MARGIN + (lanes * LANE_GAP + MARGIN if lanes else 0)
     shift = MARGIN
 
     def top(v: int) -> float:
@@ -176,21 +194,25 @@ def cascade_svg(c: Cascade, *, title: str, desc: str, id_prefix: str = "pm") -> 
         _node_group(v, node, lines[v], lay.x[v] - BOX_WIDTH / 2 + shift, top(v), bottom(v))
         for v, node in enumerate(c.nodes)
     ]
-    out_x, in_x = _ports(lay)
+    out_x, in_x = _ports(lay, lane_x)
     marker_id = f"{prefix}-cascade-arrow"
     for k, chain in enumerate(lay.chains):
         u, v = chain[0], chain[-1]
-        points = [(out_x[u, k] + shift, bottom(u))]
-        for d in chain[1:-1]:
-            points += [(lay.x[d] + shift, top(d)), (lay.x[d] + shift, bottom(d))]
-        points.append((in_x[v, k] + shift, top(v)))
+        start, end = (out_x[u, k] + shift, bottom(u)), (in_x[v, k] + shift, top(v))
+        if k in lane_x:
+            d = _lane_path(start, end, lane_x[k] + shift, lay.side[k])
+        else:
+            points = [start]
+            for w in chain[1:-1]:
+                points += [(lay.x[w] + shift, top(w)), (lay.x[w] + shift, bottom(w))]
+            d = _edge_path([*points, end])
         parts.append(
             svg.painted(
                 "path",
                 "pm-edge",
                 {
                     "data-edge": f"n{u} n{v}",
-                    "d": _edge_path(points),
+                    "d": d,
                     "fill": "none",
                     "stroke-width": "1.5",
                     "marker-end": f"url(#{marker_id})",

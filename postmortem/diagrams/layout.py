@@ -2,21 +2,33 @@
 
 Vertices 0..n-1 are the graph's nodes; vertices n.. are dummies that carry an edge through
 each layer it skips, so every edge of the "proper" graph joins adjacent layers.
+
+Every pass is linear in the proper graph (up to a sort), runs a bounded number of times,
+and the proper graph is at most `dummy_budget` larger than the input: the work, counted
+in `Layered.work`, is O((V + E) log) whatever the shape (tests/test_layout_cost.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import dataclass
+import heapq
+from collections import deque
+from dataclasses import dataclass, field
 from itertools import pairwise
 
-# Exact crossing minimisation runs when no layer is wider than this (8! orders per layer)...
-EXACT_MAX_LAYER = 8
-# ...and gives up, keeping the heuristic's best, after this many search steps.
-EXACT_BUDGET = 30_000
-# The search recurses about once per vertex: keep it far from Python's recursion limit.
-EXACT_MAX_LAYERS = 40
-_SWEEPS = 12
+from postmortem.diagrams.order import (  # noqa: F401 (count_crossings, EXACT_*: part of the API)
+    EXACT_BUDGET,
+    EXACT_MAX_LAYER,
+    EXACT_MAX_LAYERS,
+    Tally,
+    count_crossings,
+    reduce_crossings,
+)
+
+# Dummy vertices per node, beyond a floor that small graphs never reach: an edge spanning
+# k layers needs k - 1 dummies, so E edges across the drawing could need E * V of them.
+# Past the budget the longest edges go round the side in lanes instead (`Layered.side`).
+DUMMIES_PER_NODE = 8
+DUMMY_FLOOR = 400
 
 
 @dataclass
@@ -28,36 +40,90 @@ class Layered:
     chains: list[list[int]]  # per edge: [cause, dummies..., effect]
     x: list[float]  # centre of every vertex
     crossings: int
+    # Edges (by index) drawn round the side, without dummies: the lane of each, 0 innermost.
+    # Lanes are per cause (an edge shares its cause's lane) and reused down the drawing.
+    side: dict[int, int] = field(default_factory=dict)
+    work: int = 0  # elementary steps taken: what tests bound by the graph's size
 
 
-class _OutOfBudget(Exception):
-    pass
+def dummy_budget(n: int) -> int:
+    """The most dummy vertices a graph of n nodes is given."""
+    return DUMMY_FLOOR + DUMMIES_PER_NODE * n
 
 
 def layout(
     n: int, edges: list[tuple[int, int]], widths: list[float], *, dummy_width: float, gap: float
 ) -> Layered:
     """Lay out nodes 0..n-1 (with `widths`) and edges (cause, effect); ValueError on a cycle."""
-    layer_of = _longest_path_layers(n, edges)
+    tally = Tally()
+    layer_of = _longest_path_layers(n, edges, tally)
+    side = _side_edges(edges, layer_of, dummy_budget(n), tally)
     chains: list[list[int]] = []
-    for u, v in edges:
+    for k, (u, v) in enumerate(edges):
         chain = [u]
-        for layer in range(layer_of[u] + 1, layer_of[v]):
+        for layer in range(layer_of[u] + 1, layer_of[v]) if k not in side else ():
             chain.append(len(layer_of))
             layer_of.append(layer)
         chains.append([*chain, v])
     size = len(layer_of)
+    tally.steps += size + len(edges)
     pred: list[list[int]] = [[] for _ in range(size)]
     succ: list[list[int]] = [[] for _ in range(size)]
-    for chain in chains:
+    for k, chain in enumerate(chains):
+        if k in side:
+            continue
         for a, b in pairwise(chain):
             succ[a].append(b)
             pred[b].append(a)
     layers = _initial_order(n, layer_of, succ)
-    layers, crossings = _reduce_crossings(layers, pred, succ)
+    layers, crossings = reduce_crossings(layers, pred, succ, tally)
     vertex_width = [*widths, *[dummy_width] * (size - n)]
-    x = _assign_x(layers, pred, succ, vertex_width, n, gap)
-    return Layered(layer_of, layers, chains, x, crossings)
+    x = _assign_x(layers, pred, succ, vertex_width, n, gap, tally)
+    lanes = _lanes(edges, layer_of, side, tally)
+    return Layered(layer_of, layers, chains, x, crossings, lanes, tally.steps)
+
+
+def _side_edges(
+    edges: list[tuple[int, int]], layer_of: list[int], budget: int, tally: Tally
+) -> set[int]:
+    """Edges left without dummies: the longest, once the shorter ones used up the budget."""
+    spans = [layer_of[v] - layer_of[u] - 1 for u, v in edges]
+    if sum(spans) <= budget:
+        return set()
+    tally.steps += len(edges)
+    side = set()
+    for k in sorted(range(len(edges)), key=lambda k: (spans[k], k)):
+        if spans[k] > budget:
+            side.add(k)
+        else:
+            budget -= spans[k]
+    return side
+
+
+def _lanes(
+    edges: list[tuple[int, int]], layer_of: list[int], side: set[int], tally: Tally
+) -> dict[int, int]:
+    """A lane per side edge: one per cause, reused once the lane's last edge has ended."""
+    ends: dict[int, int] = {}  # cause -> deepest layer its side edges reach
+    for k in side:
+        u, v = edges[k]
+        ends[u] = max(ends.get(u, 0), layer_of[v])
+    busy: list[tuple[int, int]] = []  # (last layer, lane)
+    free: list[int] = []
+    lane_of: dict[int, int] = {}
+    opened = 0
+    for u in sorted(ends, key=lambda u: (layer_of[u], u)):
+        tally.steps += 1
+        # A lane is free again below the layer where its last edge ended.
+        while busy and busy[0][0] <= layer_of[u]:
+            heapq.heappush(free, heapq.heappop(busy)[1])
+        if free:
+            lane = heapq.heappop(free)
+        else:
+            lane, opened = opened, opened + 1
+        lane_of[u] = lane
+        heapq.heappush(busy, (ends[u], lane))
+    return {k: lane_of[edges[k][0]] for k in sorted(side)}
 
 
 # At most this many boxes side by side: a wider layer continues on the next row, so a
@@ -66,7 +132,7 @@ def layout(
 MAX_PER_LAYER = 3
 
 
-def _longest_path_layers(n: int, edges: list[tuple[int, int]]) -> list[int]:
+def _longest_path_layers(n: int, edges: list[tuple[int, int]], tally: Tally) -> list[int]:
     """Layer = longest path from a source (Kahn's order, stable by index), MAX_PER_LAYER wide."""
     succ: list[list[int]] = [[] for _ in range(n)]
     indegree = [0] * n
@@ -75,14 +141,27 @@ def _longest_path_layers(n: int, edges: list[tuple[int, int]]) -> list[int]:
         indegree[v] += 1
     layer = [0] * n
     used: dict[int, int] = {}
-    ready = [v for v in range(n) if indegree[v] == 0]
+    # The first layer at or below a layer that still has room (path-halving pointers), so
+    # that a node never walks down a long run of full layers one by one.
+    room: dict[int, int] = {}
+
+    def first_free(at: int) -> int:
+        while room.get(at, at) != at:
+            room[at] = room.get(room[at], room[at])
+            at = room[at]
+            tally.steps += 1
+        return at
+
+    ready = deque(v for v in range(n) if indegree[v] == 0)
     done = 0
     while ready:
-        u = ready.pop(0)
+        u = ready.popleft()
         done += 1
-        while used.get(layer[u], 0) >= MAX_PER_LAYER:
-            layer[u] += 1
+        layer[u] = first_free(layer[u])
         used[layer[u]] = used.get(layer[u], 0) + 1
+        if used[layer[u]] >= MAX_PER_LAYER:
+            room[layer[u]] = layer[u] + 1
+        tally.steps += 1 + len(succ[u])
         for v in succ[u]:
             layer[v] = max(layer[v], layer[u] + 1)
             indegree[v] -= 1
@@ -107,148 +186,6 @@ def _initial_order(n: int, layer_of: list[int], succ: list[list[int]]) -> list[l
             layers[layer_of[v]].append(v)
             stack.extend(reversed(succ[v]))
     return layers
-
-
-def count_crossings(layers: list[list[int]], pred: list[list[int]]) -> int:
-    """Edge crossings between all pairs of adjacent layers."""
-    total = 0
-    for upper, lower in pairwise(layers):
-        pos = {v: i for i, v in enumerate(upper)}
-        ends = sorted((pos[u], j) for j, v in enumerate(lower) for u in pred[v])
-        # Count pairs out of order in the lower layer with a Fenwick tree.
-        tree = [0] * (len(lower) + 1)
-        for seen, (_, j) in enumerate(ends):
-            i, not_greater = j + 1, 0
-            while i:
-                not_greater += tree[i]
-                i -= i & -i
-            total += seen - not_greater
-            i = j + 1
-            while i <= len(lower):
-                tree[i] += 1
-                i += i & -i
-    return total
-
-
-def _pair(a: int, b: int, pos: dict[int, int], nbrs: list[list[int]]) -> int:
-    """Crossings between the edges of a and b (to one neighbour layer) when a is left of b."""
-    return sum(1 for pa in nbrs[a] for pb in nbrs[b] if pos[pa] > pos[pb])
-
-
-def _reduce_crossings(
-    layers: list[list[int]], pred: list[list[int]], succ: list[list[int]]
-) -> tuple[list[list[int]], int]:
-    """Barycentre sweeps with adjacent swaps; then an exact search when the layers are small."""
-    best = [list(layer) for layer in layers]
-    best_count = count_crossings(best, pred)
-    current = [list(layer) for layer in layers]
-    for _ in range(_SWEEPS):
-        if best_count == 0:
-            break
-        for i in range(1, len(current)):
-            current[i] = _barycentre(current[i], current[i - 1], pred)
-        _transpose(current, pred, succ)
-        for i in range(len(current) - 2, -1, -1):
-            current[i] = _barycentre(current[i], current[i + 1], succ)
-        _transpose(current, pred, succ)
-        count = count_crossings(current, pred)
-        if count < best_count:
-            best, best_count = [list(layer) for layer in current], count
-    small = len(best) <= EXACT_MAX_LAYERS and max(map(len, best), default=0) <= EXACT_MAX_LAYER
-    if best_count and small:
-        best, best_count = _exact(best, pred, succ, best_count)
-    return best, best_count
-
-
-def _barycentre(layer: list[int], ref: list[int], nbrs: list[list[int]]) -> list[int]:
-    """Order `layer` by the mean position of each vertex's neighbours in `ref`."""
-    pos = {v: i for i, v in enumerate(ref)}
-    scale = len(ref) / max(len(layer), 1)
-
-    def key(item: tuple[int, int]) -> tuple[float, int]:
-        i, v = item
-        # A vertex without neighbours there keeps its relative place.
-        if not nbrs[v]:
-            return (i * scale, i)
-        return (sum(pos[u] for u in nbrs[v]) / len(nbrs[v]), i)
-
-    return [v for _, v in sorted(enumerate(layer), key=key)]
-
-
-def _transpose(layers: list[list[int]], pred: list[list[int]], succ: list[list[int]]) -> None:
-    """Swap neighbours in a layer while that removes crossings (with both adjacent layers)."""
-    improved = True
-    rounds = 0
-    while improved and rounds < 8:
-        improved, rounds = False, rounds + 1
-        for i, layer in enumerate(layers):
-            above = {v: p for p, v in enumerate(layers[i - 1])} if i else {}
-            below = {v: p for p, v in enumerate(layers[i + 1])} if i + 1 < len(layers) else {}
-            for j in range(len(layer) - 1):
-                a, b = layer[j], layer[j + 1]
-                now = _pair(a, b, above, pred) + _pair(a, b, below, succ)
-                swapped = _pair(b, a, above, pred) + _pair(b, a, below, succ)
-                if swapped < now:
-                    layer[j], layer[j + 1] = b, a
-                    improved = True
-
-
-def _exact(
-    start: list[list[int]], pred: list[list[int]], succ: list[list[int]], start_count: int
-) -> tuple[list[list[int]], int]:
-    """Branch and bound over all layer orders, top down; within budget it finds the minimum."""
-    best: list = [start_count, start]
-    chosen: list[list[int]] = []
-    steps = 0
-
-    def place_layer(i: int, cost: int) -> None:
-        if i == len(start):
-            best[0], best[1] = cost, [list(layer) for layer in chosen]
-            return
-        nodes = start[i]
-        m = len(nodes)
-        pos = {v: p for p, v in enumerate(chosen[-1])} if i else {}
-        cross = [[_pair(a, b, pos, pred) if i else 0 for b in nodes] for a in nodes]
-        low = [[min(cross[a][b], cross[b][a]) for b in range(m)] for a in range(m)]
-        # Twins (same causes, same effects) are interchangeable: try them in one order only.
-        keys = [(sorted(pred[v]), sorted(succ[v])) for v in nodes]
-        twin = [next((b for b in range(a - 1, -1, -1) if keys[b] == keys[a]), -1) for a in range(m)]
-        used = [False] * m
-        prefix: list[int] = []
-
-        def place(cost: int, fixed: int, rest_low: int) -> None:
-            # fixed: crossings of placed nodes with the rest; rest_low: least among the rest.
-            nonlocal steps
-            steps += 1
-            if steps > EXACT_BUDGET:
-                raise _OutOfBudget
-            if cost + fixed + rest_low >= best[0]:
-                return
-            if len(prefix) == m:
-                chosen.append([nodes[a] for a in prefix])
-                place_layer(i + 1, cost)
-                chosen.pop()
-                return
-            for a in range(m):
-                if used[a] or (twin[a] >= 0 and not used[twin[a]]):
-                    continue
-                added = sum(cross[w][a] for w in prefix)
-                rest = [r for r in range(m) if not used[r] and r != a]
-                used[a] = True
-                prefix.append(a)
-                place(
-                    cost + added,
-                    fixed - added + sum(cross[a][r] for r in rest),
-                    rest_low - sum(low[a][r] for r in rest),
-                )
-                prefix.pop()
-                used[a] = False
-
-        place(cost, 0, sum(low[a][b] for a in range(m) for b in range(a + 1, m)))
-
-    with contextlib.suppress(_OutOfBudget):
-        place_layer(0, 0)
-    return best[1], best[0]
 
 
 def _fit_row(desired: list[float], weights: list[float], seps: list[float]) -> list[float]:
@@ -277,6 +214,7 @@ def _assign_x(
     width: list[float],
     n: int,
     gap: float,
+    tally: Tally,
 ) -> list[float]:
     """Centre each vertex over its neighbours, layer by layer, down and up, without overlaps."""
     x = [0.0] * len(width)
@@ -288,14 +226,16 @@ def _assign_x(
         ]
 
     def fit(layer: list[int], nbrs: list[list[int]]) -> None:
+        tally.steps += 2 * len(layer) + sum(len(nbrs[v]) for v in layer)
         desired = [sum(x[u] for u in nbrs[v]) / len(nbrs[v]) if nbrs[v] else x[v] for v in layer]
         # Dummies weigh more: long edges stay straight, boxes move instead.
         weights = [1.0 if v < n else 4.0 for v in layer]
         for v, value in zip(layer, _fit_row(desired, weights, seps(layer)), strict=True):
             x[v] = value
 
+    alone: list[list[int]] = [[] for _ in width]
     for layer in layers:
-        fit(layer, [[] for _ in width])
+        fit(layer, alone)
     both = [p + s for p, s in zip(pred, succ, strict=True)]
     for _ in range(6):
         before = x[:]
