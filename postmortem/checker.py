@@ -115,14 +115,19 @@ def check_images(result: Result, incident: Incident) -> tuple[list[Picture], lis
     found: dict[str, Picture] = {}
     issues: list[Issue] = []
     assert result.document is not None
+    decided: dict[str, Picture | PathRefused] = {}  # an image shown twice is found once
     for loc, text in markdown_fields(incident):
         for src in images(text):
-            try:
-                shown = picture(folder, src)
-            except PathRefused as exc:
+            if src not in decided:
+                try:
+                    decided[src] = picture(folder, src)
+                except PathRefused as exc:
+                    decided[src] = exc
+            shown = decided[src]
+            if isinstance(shown, PathRefused):
                 line, col = result.document.position(loc)
                 message = (
-                    f"image {src!r} {exc}; images must be PNG, JPEG, GIF or WebP files in the "
+                    f"image {src!r} {shown}; images must be PNG, JPEG, GIF or WebP files in the "
                     "record's folder, written as relative paths"
                 )
                 issues.append(Issue(result.path, line, col, message, "image"))

@@ -36,6 +36,10 @@ MAX_YEAR = 9998
 # Cause links of the whole cascade, written or implied (validate.py counts them): each is an
 # arrow of the cascade picture, and a link can span every layer of it. The examples have 15.
 MAX_CAUSES = 400
+# `[` in all the Markdown of a record: each may open a link or an image, which markdown-it
+# reads at 15-60 µs apiece, so a 1 MiB flood of `![` took 19 s to check and more to render.
+# A long real record has a few hundred links; at the limit a parse costs about 0.3 s.
+MAX_BRACKETS = 5_000
 
 # Each pattern is both the JSON Schema's `pattern` (ECMA-262, for editors and
 # check-jsonschema; python-jsonschema runs it with `re.search`) and what `check` matches,

@@ -8,9 +8,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from postmortem.diagnostics import Issue
+from postmortem.fields import markdown_fields
 from postmortem.loader import Document, Path
 from postmortem.model import (
     FORMAT_VERSION,
+    MAX_BRACKETS,
     MAX_CAUSES,
     Incident,
     causes,
@@ -182,6 +184,18 @@ def cross_check(incident: Incident, doc: Document, path: str) -> list[Issue]:
             "caused_by forms a cycle: " + " → ".join(cycle),
             "cycle",
         )
+
+    brackets = 0
+    for loc, text in markdown_fields(incident):
+        brackets += text.count("[")
+        if brackets > MAX_BRACKETS:
+            # Counted before anything parses the Markdown: check stays linear in the bytes.
+            message = (
+                f"{_field(loc)}: '[' number {MAX_BRACKETS + 1:,} of the record's Markdown "
+                f"(each may open a link or an image); the limit is {MAX_BRACKETS:,}"
+            )
+            add(loc, message, "limit-items")
+            break
 
     impact = incident.impact
     if impact.end is not None and impact.end < impact.start:

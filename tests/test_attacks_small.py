@@ -384,3 +384,32 @@ def test_times_at_the_ends_of_the_range_render(tmp_path: Path, value: str) -> No
     assert result.exit_code == 0, result.output
     shown = datetime.fromisoformat(value).astimezone(ZoneInfo("Etc/GMT-14")).date().isoformat()
     assert shown in (tmp_path / "out/minimal.md").read_text()
+
+
+# --- a flood of brackets (finding 11) ----------------------------------------------------
+
+
+def _lessons(unit: str, n: int) -> str:
+    items = "".join(f"    - |\n      {unit}\n" for _ in range(n))
+    return MINIMAL.replace(
+        "  went_wrong:\n    - The change was not canaried.\n", "  went_wrong:\n" + items
+    )
+
+
+@pytest.mark.parametrize("unit", ["![" * 49_000 + "](x.png)", "[" * 98_000, "![a](x.png) " * 8_000])
+def test_a_flood_of_brackets_is_refused_before_any_parse(unit: str) -> None:
+    """A 1 MiB record of `![` took 19 s to check: markdown-it reads each `[` at 15-60 µs."""
+    result = check_bytes("flood.yaml", _lessons(unit, 10).encode())
+    assert result.incident is None
+    [issue] = result.issues
+    assert issue.rule == "limit-items" and (issue.line, issue.column) == (18, 7)
+    assert "'[' number 5,001 of the record's Markdown" in issue.message
+    assert issue.message.endswith("the limit is 5,000")
+
+
+def test_the_bracket_limit_counts_every_markdown_field_and_allows_the_limit() -> None:
+    at_limit = _lessons("[a](https://example.com/) " * 500, 10)
+    assert check_bytes("ok.yaml", at_limit.encode()).incident is not None
+    over = at_limit.replace("summary: The API", "summary: See [x](https://example.com/). The API")
+    result = check_bytes("over.yaml", over.encode())
+    assert [i.rule for i in result.issues] == ["limit-items"]
