@@ -28,7 +28,7 @@ OURS = """
 import datetime, sys
 from pathlib import Path
 from postmortem.render import Options
-from postmortem.site import render_paths
+from postmortem.build import build as render_paths
 options = Options(formats=("md", "html"), today=datetime.date(2025, 1, 1))
 render_paths([sys.argv[1]], Path(sys.argv[2]), options)
 """

@@ -355,8 +355,8 @@ def child_check_floor(corpus: str) -> float:
 def _render(
     corpus: str, out: str, n: str, formats: tuple[str, ...], jobs: int, cold: bool
 ) -> float:
+    from postmortem.build import build as render_paths
     from postmortem.render import Options, renderer
-    from postmortem.site import render_paths
 
     # Imported untimed, as the floor's modules are: the modules a build loads on first use
     # (the renderers, the pictures, the index). Templates still compile in the timed part.
@@ -468,8 +468,8 @@ def child_pdf_bare(corpus: str) -> float:
     """Bare WeasyPrint on the HTML that postmortem's PDF path hands it (caught, untimed)."""
     import weasyprint
 
+    from postmortem.build import build as render_paths
     from postmortem.render import Options
-    from postmortem.site import render_paths
 
     caught: list[str] = []
     real = weasyprint.HTML

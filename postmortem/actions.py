@@ -10,7 +10,7 @@ from datetime import date
 
 from postmortem.derive import OPEN_STATUSES, is_overdue
 from postmortem.diagnostics import dumps_json, printable
-from postmortem.model import ActionItem, Incident
+from postmortem.summary import ActionSummary, RecordSummary
 
 STATUSES = ("open", "in-progress", "done", "wont-do")
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
@@ -22,8 +22,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 class Action:
     """One action item, with the incident it belongs to."""
 
-    incident: Incident
-    item: ActionItem
+    incident: RecordSummary
+    item: ActionSummary
     overdue: bool
 
     @property
@@ -47,7 +47,7 @@ class Action:
 
 
 def collect(
-    incidents: Iterable[Incident],
+    incidents: Iterable[RecordSummary],
     *,
     today: date,
     statuses: Iterable[str] = OPEN_STATUSES,

@@ -14,7 +14,7 @@ from postmortem.diagnostics import Issue
 from postmortem.fields import images, markdown_fields
 from postmortem.loader import Document, LoadError, load_bytes, read_file
 from postmortem.model import Incident
-from postmortem.paths import Picture
+from postmortem.paths import Picture, record_problem
 from postmortem.validate import validate
 
 SUFFIXES = (".yaml", ".yml")
@@ -31,6 +31,8 @@ class Result:
     document: Document | None = None
     # The images a valid record shows, each checked (paths.picture) to be beside it.
     pictures: list[Picture] = field(default_factory=list)
+    # The id of a valid record (kept when a build drops the Incident to save memory).
+    ident: str = ""
 
     @property
     def ok(self) -> bool:
@@ -72,6 +74,9 @@ DEFAULT_POLICY = Policy()
 def check_file(path: str | os.PathLike[str], policy: Policy = DEFAULT_POLICY) -> Result:
     """Load and validate one record file; bad input becomes issues, never an exception."""
     name = str(path)
+    refused = record_problem(Path(path))
+    if refused:
+        return Result(name, issues=[Issue(name, 0, 0, f"record file {refused}", "io")])
     try:
         source = read_file(path)
     except LoadError as exc:
@@ -96,6 +101,7 @@ def check_bytes(name: str, source: bytes, policy: Policy = DEFAULT_POLICY) -> Re
             if pictures_issues:
                 result.issues += pictures_issues
                 result.incident = None
+        result.ident = result.incident.id if result.incident is not None else ""
     except LoadError as exc:
         result.issues.append(Issue(name, exc.line, exc.column, exc.message, exc.rule))
     except Exception as exc:
@@ -192,13 +198,13 @@ def check_unique_ids(results: list[Result]) -> None:
     """Two records with one id in a run would write the same files: flag the later ones."""
     first: dict[str, Result] = {}
     for result in results:
-        if result.incident is None:
+        ident = result.ident
+        if not ident:
             continue
-        ident = result.incident.id
         if ident in first:
             line, col = _id_position(result)
             message = f"id {ident!r} is already used by {first[ident].path}"
             result.issues.append(Issue(result.path, line, col, message, "duplicate-id", "id"))
-            result.incident = None
+            result.incident, result.ident = None, ""
         else:
             first[ident] = result

@@ -20,6 +20,7 @@ from postmortem.errors import EXIT_INVALID, EXIT_USAGE, PostmortemError
 if TYPE_CHECKING:
     from postmortem.checker import Policy
     from postmortem.config import Settings
+    from postmortem.render import Options
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -327,9 +328,8 @@ def render_command(
     import os
     import time
 
+    from postmortem.build import build
     from postmortem.diagnostics import format_text, sort_issues
-    from postmortem.render import Options, source_date_epoch
-    from postmortem.site import render_paths
 
     started = time.monotonic()
     bar = _Progress(enabled=not quiet and sys.stderr.isatty() and not os.environ.get("CI"))
@@ -345,16 +345,9 @@ def render_command(
     if settings["templates"] is not None and not Path(settings["templates"]).is_dir():
         _say(f"Error: the templates folder {settings['templates']} does not exist")
         sys.exit(EXIT_USAGE)
-    options = Options(
-        formats=settings["formats"],
-        templates=settings["templates"],
-        page_size=settings["page_size"],
-        today=settings.today,
-        source_date_epoch=source_date_epoch(),
-        pdf_variant=pdf_variant.lower() if pdf_variant else None,
-    )
+    options = _options(settings, pdf_variant)
     try:  # no records, an unusable folder, a write that fails: `Error: …` (see _Group)
-        summary = render_paths(
+        summary = build(
             paths,
             Path(outdir),
             options,
@@ -418,6 +411,20 @@ class _Progress:
             click.echo("\r" + " " * self.width + "\r", nl=False, err=True)
 
 
+def _options(settings: Settings, pdf_variant: str | None) -> Options:
+    """The render options of `render` and of `index` (which must match the shards'): one place."""
+    from postmortem.render import Options, source_date_epoch
+
+    return Options(
+        formats=settings["formats"],
+        templates=settings["templates"],
+        page_size=settings["page_size"],
+        today=settings.today,
+        source_date_epoch=source_date_epoch(),
+        pdf_variant=pdf_variant.lower() if pdf_variant else None,
+    )
+
+
 @cli.command("index", context_settings=CONTEXT)
 @click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 @click.option(
@@ -466,8 +473,7 @@ def index_command(
       postmortem index shard-1 shard-2 -o site
     """
     from postmortem.diagnostics import format_text, sort_issues
-    from postmortem.render import Options
-    from postmortem.site import join_shards
+    from postmortem.shards import join_shards
 
     settings = _settings(
         output=Path(outdir) if outdir else None,
@@ -476,9 +482,7 @@ def index_command(
         today=_day(today),
     )
     outdir = str(settings["output"])
-    options = Options(
-        formats=settings["formats"], templates=settings["templates"], today=settings.today
-    )
+    options = _options(settings, None)
     summary = join_shards([Path(s) for s in shards], Path(outdir), options, _policy(settings))
     for issue in sort_issues(summary.issues):
         click.echo(format_text(issue), err=True)
@@ -541,6 +545,7 @@ def actions_command(
     from postmortem.actions import FORMATTERS, collect
     from postmortem.checker import check_paths
     from postmortem.diagnostics import format_text, sort_issues
+    from postmortem.summary import RecordSummary
 
     settings = _settings(today=_day(today))
     paths = _paths(paths, settings)
@@ -551,7 +556,7 @@ def actions_command(
     for issue in sort_issues(i for r in results for i in r.issues):
         click.echo(format_text(issue), err=True)
     found = collect(
-        [r.incident for r in results if r.incident is not None],
+        [RecordSummary.of(r.incident) for r in results if r.incident is not None],
         today=settings.today,
         statuses=statuses or ("open", "in-progress"),
         overdue_only=overdue,

@@ -12,11 +12,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from postmortem.model import ActionItem, Event, Incident, Step, causes, step_key
+from postmortem.summary import ActionSummary
 
 OPEN_STATUSES = ("open", "in-progress")
 
 
-def is_overdue(item: ActionItem, today: date) -> bool:
+def is_overdue(item: ActionItem | ActionSummary, today: date) -> bool:
     """Open (or in progress) and past its due date."""
     return item.status in OPEN_STATUSES and item.due is not None and item.due < today
 

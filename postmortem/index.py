@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from postmortem.actions import Action, by_owner, collect
 from postmortem.derive import format_duration, is_overdue
-from postmortem.model import Incident
+from postmortem.summary import RecordSummary
 
 FIGURES = (
     ("detect", "Time to detect"),
@@ -31,7 +31,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[rank - 1]
 
 
-def elapsed(incident: Incident, key: str) -> timedelta | None:
+def elapsed(incident: RecordSummary, key: str) -> timedelta | None:
     """Time from impact start to detection, mitigation or resolution; or the duration."""
     start = incident.impact.start
     end = {
@@ -45,7 +45,7 @@ def elapsed(incident: Incident, key: str) -> timedelta | None:
 
 @dataclass(frozen=True)
 class Row:
-    incident: Incident
+    incident: RecordSummary
     duration: str | None
     detect: str | None
     resolve: str | None
@@ -102,7 +102,7 @@ def _counted(counter: Counter[str]) -> list[tuple[str, int]]:
     return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
 
 
-def build_index(incidents: list[Incident], *, today: date) -> Index:
+def build_index(incidents: list[RecordSummary], *, today: date) -> Index:
     """Compute the index of `incidents` (any order)."""
     ordered = sorted(incidents, key=lambda i: (i.date, i.impact.start, i.id), reverse=True)
     index = Index(today=today)
@@ -123,7 +123,7 @@ def build_index(incidents: list[Incident], *, today: date) -> Index:
         months = _months(ordered[-1].date, ordered[0].date)
         index.months = [(m, per_month.get(m, 0)) for m in months]
         index.chart = month_chart_svg(index.months)
-    quarters: dict[str, list[Incident]] = {}
+    quarters: dict[str, list[RecordSummary]] = {}
     for inc in ordered:
         quarters.setdefault(_quarter(inc.date), []).append(inc)
     for quarter in sorted(quarters, reverse=True):

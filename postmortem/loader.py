@@ -12,6 +12,7 @@ PyYAML's constructor, so that:
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from sys import intern
 from typing import Any
@@ -104,8 +105,13 @@ class Document:
 def read_file(path: str | os.PathLike[str]) -> bytes:
     """Read a record's bytes, refusing files over MAX_BYTES before reading them whole."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        # Non-blocking: a FIFO named like a record must not hang the build.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         try:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+                raise LoadError(f"cannot read file: {kind}; a record is a plain YAML file", "io")
             # As many bytes as the file says it has, then one read to see the end: not a
             # 1 MiB buffer for every record. Never more than MAX_BYTES + 1 in all.
             expected = os.fstat(fd).st_size + 1

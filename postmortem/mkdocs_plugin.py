@@ -32,20 +32,12 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
-from postmortem.checker import Policy, Result, check_paths
-from postmortem.diagnostics import Issue, format_text, sort_issues
-from postmortem.errors import PostmortemError
-from postmortem.manifest import digest, tree_digest
-from postmortem.model import Incident
+from postmortem.build import Summary, build, write_index
+from postmortem.checker import Policy
+from postmortem.diagnostics import format_text, sort_issues
+from postmortem.errors import PostmortemError, UsageError
 from postmortem.render import Options, source_date_epoch
-from postmortem.site import (
-    Rendered,
-    Task,
-    index_claims,
-    inputs_digest,
-    output_problems,
-    render_task,
-)
+from postmortem.sinks import MemorySink
 
 log = get_plugin_logger(__name__)
 
@@ -92,9 +84,9 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
     """Adds `<prefix><id>.md` for every valid record, and `<prefix>index.md`."""
 
     def __init__(self) -> None:
-        # Kept across the rebuilds of one `mkdocs serve` (see on_startup): fingerprint →
-        # rendered record, so that saving one record does not render every PDF again.
-        self._cache: dict[str, Rendered] = {}
+        # Kept across the rebuilds of one `mkdocs serve` (see on_startup): the outputs and
+        # their manifest, so that saving one record does not render every PDF again.
+        self._sink = MemorySink()
         self._folder = Path("incidents")
         self._watch: list[Path] = []
 
@@ -135,48 +127,34 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        from postmortem.render.index import render_index
-
-        results = check_paths([self._folder], self._policy)
-        if not results:
+        # The one build, as `postmortem render` runs it, into memory.
+        try:
+            summary = build([self._folder], self._sink, self._options, policy=self._policy)
+        except UsageError:
             # Not a warning: a project may add the plugin before its first incident.
             log.info(f"no records (*.yaml, *.yml) in {self._folder} yet")
-        valid = [r for r in results if r.incident is not None]
-        titles = {r.incident.id: r.incident.title for r in valid if r.incident}
-        issues: list[Issue] = [i for r in results for i in r.issues]
-        pages: dict[str, bytes] = {}
-        published: list[Incident] = []
-        cache: dict[str, Rendered] = {}
-        claims = index_claims()
-        for result in valid:
-            assert result.incident is not None
-            key = self._fingerprint(result, titles)
-            rendered = self._cache.get(key) or render_task(
-                Task(result.path, digest(result.source), self._options, titles, self._policy),
-                result,
-            )
-            if rendered.issues or not rendered.outputs:
-                issues += rendered.issues
-                continue
-            cache[key] = rendered
-            clashes = output_problems(rendered, claims)
-            if clashes:
-                issues += clashes
-                continue
-            for name in rendered.outputs:
-                claims.claim(name, rendered.pictures.get(name, rendered.path))
-            outputs = dict(rendered.outputs)
-            if self.config.pdf:
-                page = f"{rendered.ident}.md"
-                outputs[page] = with_pdf_link(outputs[page], rendered.ident)
-            pages.update(outputs)
-            published.append(result.incident)
-        self._cache = cache
-        for issue in sort_issues(issues):
+            summary = Summary()
+            write_index([], self._sink, self._options, summary)
+            published = [n for n in self._sink.files if n.startswith("index")]
+        except PostmortemError as exc:
+            raise PluginError(f"postmortem: {exc}") from None
+        else:
+            manifest = self._sink.manifest
+            assert manifest is not None
+            # The records valid now, and the index: not a record that failed this time.
+            now = {*summary.rendered, *summary.unchanged}
+            published = [n for i in now for n in manifest.records[i].outputs] + manifest.index
+        for issue in sort_issues(summary.issues):
             # A warning, not an error: `--strict` counts it and fails the build at its end
             # (after every record is reported); a plain build goes on with the valid ones.
             log.warning(format_text(issue))
-        pages.update(render_index(published, self._options))
+        pages = {}
+        for name in published:
+            data = self._sink.files[name]
+            ident = name.removesuffix(".md")
+            if self.config.pdf and f"{ident}.pdf" in self._sink.files and name.endswith(".md"):
+                data = with_pdf_link(data, ident)
+            pages[name] = data
         for name, data in sorted(pages.items()):
             self._add(files, config, self._prefix + name, data)
         return files
@@ -187,15 +165,6 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
         for path in self._watch:
             server.watch(str(path))
         return server
-
-    def _fingerprint(self, result: Result, titles: dict[str, str]) -> str:
-        """What a record's outputs are made of: its bytes and images, the options."""
-        assert result.incident is not None
-        parts = [result.path, inputs_digest(result.source, result.pictures)]
-        parts += [repr(self._options), repr(self._policy), tree_digest(self._options.templates)]
-        # Other records show only through the titles of the related incidents it links.
-        parts.append(repr([titles.get(r) for r in result.incident.related]))
-        return digest(*parts)
 
     def _add(self, files: Files, config: MkDocsConfig, uri: str, data: bytes) -> None:
         existing = files.get_file_from_path(uri)

@@ -59,6 +59,22 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+def record_problem(path: Path) -> str | None:
+    """Why the record file `path` is not read (None: it is): a link that leads out of its
+    folder would let a pull request have any YAML file on the machine checked, and quoted
+    in the errors a public CI log shows."""
+    if not path.is_symlink():
+        return None
+    folder = path.parent.resolve()
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "is a symbolic link that leads nowhere"
+    if not target.is_relative_to(folder) or name_problem(target.relative_to(folder).as_posix()):
+        return "is a symbolic link to a file outside its folder (or a hidden one)"
+    return None
+
+
 def output_name(name: str) -> str:
     """`name` if it is a plain relative name a build may write, else PathRefused."""
     problem = name_problem(name)

@@ -422,3 +422,23 @@ def test_mkdocs_publishes_no_outside_file_and_survives_name_clashes(tmp_path: Pa
     plain = mkdocs(site, "build")
     assert plain.returncode == 0, plain.stderr
     assert_no_secret(site / "site")
+
+
+# --- the record files themselves --------------------------------------------------------
+
+
+def test_a_record_file_that_links_out_or_is_a_fifo_is_refused_not_read(tmp_path: Path) -> None:
+    secret = tmp_path / "hosts.yml"  # a YAML file of the machine's, with a token in it
+    secret.write_text("github.com:\n  oauth_token: ghp_secret-token\n")
+    incidents = tmp_path / "incidents"
+    record(incidents, "fine", "A real record.")
+    (incidents / "stolen.yaml").symlink_to(secret)
+    os.mkfifo(incidents / "hang.yaml")  # reading it would block the build forever
+    for args in (("check", str(incidents)), ("render", str(incidents), "-o", str(tmp_path / "o"))):
+        result = run_cli(*args)
+        out = result.stdout + result.stderr
+        assert result.exit_code == 1, out
+        assert "stolen.yaml: error: record file is a symbolic link to a file outside" in out
+        assert "hang.yaml: error: cannot read file: not a regular file" in out
+        assert "oauth_token" not in out and "ghp_secret" not in out and "github.com" not in out
+    assert (tmp_path / "o" / "fine.html").exists()

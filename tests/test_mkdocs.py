@@ -283,19 +283,19 @@ def test_a_rebuild_renders_only_the_records_that_changed(
     from mkdocs.config import load_config
     from mkdocs.structure.files import Files
 
-    import postmortem.mkdocs_plugin as plugin_module
+    import postmortem.workers as workers
+    from postmortem.checker import Result
 
     site = make_site(tmp_path, "      today: 2024-03-20\n")
     rendered: list[str] = []
-    render_task = plugin_module.render_task
+    render_task = workers.render_task
 
-    def counting(
-        task: plugin_module.Task, checked: plugin_module.Result | None = None
-    ) -> plugin_module.Rendered:
+    def counting(task: workers.Task, checked: Result | None = None) -> workers.Rendered:
         rendered.append(Path(task.path).stem)
         return render_task(task, checked)
 
-    monkeypatch.setattr(plugin_module, "render_task", counting)
+    # The plugin runs the one build, whose workers render each record that changed.
+    monkeypatch.setattr(workers, "render_task", counting)
     monkeypatch.chdir(site)
 
     def build() -> dict[str, bytes]:

@@ -17,7 +17,7 @@ from postmortem.checker import check_file
 from postmortem.diagnostics import format_text
 from postmortem.manifest import digest
 from postmortem.render import Options
-from postmortem.site import Task, render_task
+from postmortem.workers import Task, render_task
 
 from conftest import FIXTURES
 

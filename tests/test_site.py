@@ -317,16 +317,19 @@ def test_in_process_a_record_is_read_and_checked_once(
 ) -> None:
     """With one job the build renders each record from the check it just made; only a record
     that links others waits for their titles, and is read and checked again then."""
-    import postmortem.site as site
+    import postmortem.workers as workers
+    from postmortem.build import build
     from postmortem.render import Options
 
     src = tmp_path / "src"
     _mixed_corpus(src)
     again: list[str] = []
-    real = site.check_bytes
-    monkeypatch.setattr(site, "check_bytes", lambda path, *a: again.append(path) or real(path, *a))
+    real = workers.check_bytes
+    monkeypatch.setattr(
+        workers, "check_bytes", lambda path, *a: again.append(path) or real(path, *a)
+    )
     options = Options(formats=("md", "html"), today=date(2024, 1, 1))
-    summary = site.render_paths([src], tmp_path / "out", options, jobs=1)
+    summary = build([src], tmp_path / "out", options, jobs=1)
     # In the order of the files; gen-000-again.yaml is the first to claim gen-002.
     assert summary.rendered == ["gen-002", "gen-000", "gen-001", "gen-003"]
     assert again == [str(src / "gen-000.yaml")]
@@ -424,7 +427,7 @@ def test_a_rebuild_with_nothing_changed_parses_nothing(
 ) -> None:
     """The whole-build shortcut: same records, pictures, options and day: no record is read
     as YAML. Anything else that changed falls back to the fingerprint of each record."""
-    import postmortem.site as site
+    import postmortem.build as site
     from postmortem.render import Options
 
     src, out = tmp_path / "src", tmp_path / "out"
@@ -442,7 +445,7 @@ def test_a_rebuild_with_nothing_changed_parses_nothing(
 
     def build(**changes: object) -> site.Summary:
         checks.clear()
-        return site.render_paths([src], out, Options(**{**options.__dict__, **changes}))
+        return site.build([src], out, Options(**{**options.__dict__, **changes}))
 
     assert len(build().rendered) == 3 and len(checks) == 1
     summary = build()

@@ -8,23 +8,23 @@ from itertools import islice
 import jinja2
 
 from postmortem.index import FIGURES, build_index
-from postmortem.model import Incident
 from postmortem.render import Options
 from postmortem.render.html import html_env
 from postmortem.render.markdown import markdown_env, tidy
+from postmortem.summary import RecordSummary
 
 TITLE = "Incidents"
 CHART = "index-months.svg"  # the Markdown index shows the chart as an image
 
 
-def render_index(incidents: list[Incident], options: Options) -> Iterator[tuple[str, bytes]]:
+def render_index(records: list[RecordSummary], options: Options) -> Iterator[tuple[str, bytes]]:
     """(file name, bytes) of each index page for the formats asked for (no PDF index).
 
     One page at a time, and each made in encoded pieces: at a thousand records a page is a
     megabyte of some 60,000 fragments, which, listed whole before being joined (as
     `Template.render` does), were most of a build's peak memory.
     """
-    ix = build_index(incidents, today=options.today)
+    ix = build_index(records, today=options.today)
     context = {"ix": ix, "title": TITLE, "figures": FIGURES, "lang": "en", "chart_file": CHART}
     if "html" in options.formats:
         template = html_env(options.templates).get_template("index.html.j2")
