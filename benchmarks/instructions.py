@@ -27,8 +27,8 @@ SMALL, LARGE = 10, 40
 OURS = """
 import datetime, sys
 from pathlib import Path
-from postmortem.render import Options
-from postmortem.build import build as render_paths
+from postmortem.writers import Options
+from postmortem.pipeline import build as render_paths
 options = Options(formats=("md", "html"), today=datetime.date(2025, 1, 1))
 render_paths([sys.argv[1]], Path(sys.argv[2]), options)
 """

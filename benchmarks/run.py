@@ -355,13 +355,13 @@ def child_check_floor(corpus: str) -> float:
 def _render(
     corpus: str, out: str, n: str, formats: tuple[str, ...], jobs: int, cold: bool
 ) -> float:
-    from postmortem.build import build as render_paths
-    from postmortem.render import Options, renderer
+    from postmortem.pipeline import build as render_paths
+    from postmortem.writers import Options, renderer
 
     # Imported untimed, as the floor's modules are: the modules a build loads on first use
     # (the renderers, the pictures, the index). Templates still compile in the timed part.
     import_module("postmortem.diagrams_adapter")
-    import_module("postmortem.render.index")
+    import_module("postmortem.writers.index")
     for fmt in formats:
         renderer(fmt)
     if cold:
@@ -395,7 +395,7 @@ def child_render_floor(corpus: str) -> float:
     from postmortem.checker import check_paths
     from postmortem.derive import build_view
     from postmortem.diagrams_adapter import diagrams_for
-    from postmortem.render import Options, RenderContext, builtin_templates, common_context
+    from postmortem.writers import Options, RenderContext, builtin_templates, common_context
 
     results = check_paths([corpus])
     titles = {r.incident.id: r.incident.title for r in results if r.incident}
@@ -468,8 +468,8 @@ def child_pdf_bare(corpus: str) -> float:
     """Bare WeasyPrint on the HTML that postmortem's PDF path hands it (caught, untimed)."""
     import weasyprint
 
-    from postmortem.build import build as render_paths
-    from postmortem.render import Options
+    from postmortem.pipeline import build as render_paths
+    from postmortem.writers import Options
 
     caught: list[str] = []
     real = weasyprint.HTML

@@ -28,8 +28,8 @@ def main() -> None:
     generate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generate)
 
-    from postmortem.build import build as render_paths
-    from postmortem.render import Options
+    from postmortem.pipeline import build as render_paths
+    from postmortem.writers import Options
 
     options = Options(formats=("md", "html"), today=datetime.date(2025, 1, 1))
     with tempfile.TemporaryDirectory() as scratch:

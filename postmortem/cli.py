@@ -20,7 +20,7 @@ from postmortem.errors import EXIT_INVALID, EXIT_USAGE, PostmortemError
 if TYPE_CHECKING:
     from postmortem.checker import Policy
     from postmortem.config import Settings
-    from postmortem.render import Options
+    from postmortem.writers import Options
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -221,7 +221,7 @@ def new_command(ident: str, folder: str | None, title: str | None, day: object) 
 def _formats(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> tuple[str, ...] | None:
-    from postmortem.render import FORMATS
+    from postmortem.writers import FORMATS
 
     if value is None:
         return None
@@ -328,8 +328,8 @@ def render_command(
     import os
     import time
 
-    from postmortem.build import build
     from postmortem.diagnostics import format_text, sort_issues
+    from postmortem.pipeline import build
 
     started = time.monotonic()
     bar = _Progress(enabled=not quiet and sys.stderr.isatty() and not os.environ.get("CI"))
@@ -413,7 +413,7 @@ class _Progress:
 
 def _options(settings: Settings, pdf_variant: str | None) -> Options:
     """The render options of `render` and of `index` (which must match the shards'): one place."""
-    from postmortem.render import Options, source_date_epoch
+    from postmortem.writers import Options, source_date_epoch
 
     return Options(
         formats=settings["formats"],

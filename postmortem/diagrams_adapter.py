@@ -24,7 +24,7 @@ from postmortem.diagrams import (
     cascade_svg,
     timeline_svg,
 )
-from postmortem.render.text import plain_text
+from postmortem.writers.text import plain_text
 
 
 def cascade_of(view: View) -> Cascade:

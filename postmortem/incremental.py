@@ -20,9 +20,9 @@ from postmortem.errors import PostmortemError
 from postmortem.loader import LoadError, read_file
 from postmortem.manifest import Entry, Manifest, digest, engines, tree_digest
 from postmortem.paths import PathRefused, Picture, picture_at, read_picture
-from postmortem.render import Options, builtin_templates
 from postmortem.sinks import Sink
 from postmortem.summary import RecordSummary
+from postmortem.writers import Options, builtin_templates
 
 
 @dataclass

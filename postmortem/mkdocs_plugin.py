@@ -32,12 +32,12 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
-from postmortem.build import Summary, build, write_index
 from postmortem.checker import Policy
 from postmortem.diagnostics import format_text, sort_issues
 from postmortem.errors import PostmortemError, UsageError
-from postmortem.render import Options, source_date_epoch
+from postmortem.pipeline import Summary, build, write_index
 from postmortem.sinks import MemorySink
+from postmortem.writers import Options, source_date_epoch
 
 log = get_plugin_logger(__name__)
 

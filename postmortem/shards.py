@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from postmortem.build import Summary, build
 from postmortem.checker import DEFAULT_POLICY, Policy
 from postmortem.errors import PostmortemError
 from postmortem.incremental import begin
 from postmortem.manifest import Manifest, load
 from postmortem.output import OutputFolder
-from postmortem.render import Options
+from postmortem.pipeline import Summary, build
 from postmortem.sinks import FolderSink
+from postmortem.writers import Options
 
 
 def join_shards(

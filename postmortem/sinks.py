@@ -1,6 +1,6 @@
 """Where a build's outputs go: a folder (`render`, `index`) or memory (the MkDocs plugin).
 
-The build (build.py) decides what to write, keep and remove; a sink only stores, by names
+The build (pipeline.py) decides what to write, keep and remove; a sink only stores, by names
 that paths.output_name accepts, and keeps the manifest that says what was written.
 """
 

@@ -25,7 +25,7 @@ from postmortem.errors import PostmortemError
 from postmortem.loader import LoadError, read_file
 from postmortem.manifest import digest
 from postmortem.paths import read_picture
-from postmortem.render import Options, RenderContext, renderer
+from postmortem.writers import Options, RenderContext, renderer
 
 # Test hook: "crash:<id>" makes the worker rendering <id> die, "raise:<id>" makes it raise.
 FAULT_ENV = "POSTMORTEM_FAULT_INJECT"

@@ -207,7 +207,7 @@ def test_extract_refuses_a_record_that_fails_its_checksum(tmp_path: Path) -> Non
 def test_the_attachment_never_goes_through_the_url_fetcher(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from postmortem.render import pdf as pdf_module
+    from postmortem.writers import pdf as pdf_module
 
     asked: list[str] = []
     original = pdf_module.LocalFetcher.fetch

@@ -156,9 +156,9 @@ def _options_changes(tmp_path: Path) -> dict[str, object]:
 
 def test_every_option_and_the_policy_are_in_the_fingerprint(tmp_path: Path) -> None:
     """A new field of Options or Policy fails here until the fingerprint covers it."""
-    from postmortem.build import build as render_paths
     from postmortem.checker import DEFAULT_POLICY
-    from postmortem.render import Options
+    from postmortem.pipeline import build as render_paths
+    from postmortem.writers import Options
 
     src, out = _corpus(tmp_path / "src", 2), tmp_path / "out"
     base = Options(formats=("md", "html"), today=date(2024, 1, 1))
@@ -321,9 +321,9 @@ def test_an_output_that_is_a_folder_fails_its_record_cleanly(tmp_path: Path) -> 
 
 
 def test_the_render_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path) -> None:
-    from postmortem.build import build as render_paths
     from postmortem.errors import PostmortemError
-    from postmortem.render import Options
+    from postmortem.pipeline import build as render_paths
+    from postmortem.writers import Options
 
     src, out = _corpus(tmp_path / "src", 2), tmp_path / "file" / "out"
     (tmp_path / "file").write_text("a file where the output folder's parent should be")

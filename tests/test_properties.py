@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from postmortem.checker import check_file
 from postmortem.diagnostics import format_text
 from postmortem.manifest import digest
-from postmortem.render import Options
 from postmortem.workers import Task, render_task
+from postmortem.writers import Options
 
 from conftest import FIXTURES
 

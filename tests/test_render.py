@@ -498,7 +498,7 @@ def test_index_pages_are_made_in_pieces_that_join_to_what_render_gives() -> None
     """Batches of fragments, runs of empty ones longer than a batch, text beyond Latin-1."""
     import jinja2
 
-    from postmortem.render.index import _render
+    from postmortem.writers.index import _render
 
     template = jinja2.Environment().from_string(
         "{% for i in range(n) %}{{ '' }}{% endfor %}"

@@ -318,8 +318,8 @@ def test_in_process_a_record_is_read_and_checked_once(
     """With one job the build renders each record from the check it just made; only a record
     that links others waits for their titles, and is read and checked again then."""
     import postmortem.workers as workers
-    from postmortem.build import build
-    from postmortem.render import Options
+    from postmortem.pipeline import build
+    from postmortem.writers import Options
 
     src = tmp_path / "src"
     _mixed_corpus(src)
@@ -427,8 +427,8 @@ def test_a_rebuild_with_nothing_changed_parses_nothing(
 ) -> None:
     """The whole-build shortcut: same records, pictures, options and day: no record is read
     as YAML. Anything else that changed falls back to the fingerprint of each record."""
-    import postmortem.build as site
-    from postmortem.render import Options
+    import postmortem.pipeline as site
+    from postmortem.writers import Options
 
     src, out = tmp_path / "src", tmp_path / "out"
     _small_corpus(src, 3)

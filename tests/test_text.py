@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from postmortem.render import text
+from postmortem.writers import text
 
 OUTPUTS = (
     text.to_html,
@@ -182,7 +182,7 @@ def test_anything_else_goes_to_the_parser(source: str) -> None:
 def test_tidy_keeps_at_most_one_blank_line(source: str) -> None:
     import re
 
-    from postmortem.render.markdown import tidy
+    from postmortem.writers.markdown import tidy
 
     assert tidy(source) == re.sub(r"\n{3,}", "\n\n", source).strip() + "\n"
 

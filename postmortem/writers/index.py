@@ -8,10 +8,10 @@ from itertools import islice
 import jinja2
 
 from postmortem.index import FIGURES, build_index
-from postmortem.render import Options
-from postmortem.render.html import html_env
-from postmortem.render.markdown import markdown_env, tidy
 from postmortem.summary import RecordSummary
+from postmortem.writers import Options
+from postmortem.writers.html import html_env
+from postmortem.writers.markdown import markdown_env, tidy
 
 TITLE = "Incidents"
 CHART = "index-months.svg"  # the Markdown index shows the chart as an image

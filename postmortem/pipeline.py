@@ -40,10 +40,10 @@ from postmortem.incremental import (
 )
 from postmortem.manifest import Entry, Manifest, digest, engines, sums
 from postmortem.paths import Claims, PathRefused
-from postmortem.render import Options
 from postmortem.sinks import FolderSink, Sink
 from postmortem.summary import RecordSummary
 from postmortem.workers import Rendered, Task, guarded, run, template_place
+from postmortem.writers import Options
 
 # The index's files: no record's output may take these names.
 INDEX_NAMES = ("index.md", "index.html", "index-months.svg")
@@ -344,7 +344,7 @@ def write_index(
     An error in an index template fails the build, reported at the template's file and
     line; the pages written before it stay whole.
     """
-    from postmortem.render.index import render_index
+    from postmortem.writers.index import render_index
 
     names = []
     try:

@@ -10,8 +10,8 @@ import jinja2
 from markupsafe import Markup
 
 from postmortem.derive import View
-from postmortem.render import RenderContext, common_context, environment
-from postmortem.render.text import code_span, escape_inline, to_markdown, to_markdown_inline
+from postmortem.writers import RenderContext, common_context, environment
+from postmortem.writers.text import code_span, escape_inline, to_markdown, to_markdown_inline
 
 TEMPLATE = "markdown.md.j2"
 

@@ -30,9 +30,9 @@ PAGE_SIZES = ("A4", "Letter")
 PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1")
 # Format name → (module, function); the function takes (view, RenderContext) → bytes.
 RENDERERS: dict[str, tuple[str, str]] = {
-    "md": ("postmortem.render.markdown", "render_markdown"),
-    "html": ("postmortem.render.html", "render_html"),
-    "pdf": ("postmortem.render.pdf", "render_pdf"),
+    "md": ("postmortem.writers.markdown", "render_markdown"),
+    "html": ("postmortem.writers.html", "render_html"),
+    "pdf": ("postmortem.writers.pdf", "render_pdf"),
 }
 
 

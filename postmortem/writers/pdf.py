@@ -19,8 +19,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from postmortem.archive import ATTACHMENT_DESCRIPTION, RECORD_MIME_TYPE, attachment_name
 from postmortem.derive import View
 from postmortem.paths import Picture, read_picture
-from postmortem.render import RenderContext, builtin_templates
-from postmortem.render.html import render_html_text
+from postmortem.writers import RenderContext, builtin_templates
+from postmortem.writers.html import render_html_text
 
 TEMPLATE = "pdf.html.j2"
 

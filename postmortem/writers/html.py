@@ -8,8 +8,8 @@ from typing import Any
 from markupsafe import Markup
 
 from postmortem.derive import View
-from postmortem.render import RenderContext, common_context, environment
-from postmortem.render.text import to_html, to_html_inline
+from postmortem.writers import RenderContext, common_context, environment
+from postmortem.writers.text import to_html, to_html_inline
 
 TEMPLATE = "html.html.j2"
 
