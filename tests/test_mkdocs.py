@@ -319,3 +319,65 @@ def test_a_rebuild_renders_only_the_records_that_changed(
     record.write_text(record.read_text("utf-8").replace('title: "', 'title: "New: ', 1), "utf-8")
     build()
     assert sorted(rendered[len(EXAMPLES) + 1 :]) == EXAMPLES[:2]
+
+
+class _Tags(HTMLParser):
+    """Every tag's attributes, every image's source and every script's text of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attrs: list[list[tuple[str, str | None]]] = []
+        self.img_src: list[str | None] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.attrs.append(attrs)
+        if tag == "img":
+            self.img_src.append(dict(attrs).get("src"))
+        self._in_script = tag == "script"
+        if self._in_script:
+            self.scripts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def test_record_text_cannot_inject_markup_into_the_site(tmp_path: Path) -> None:
+    """Issue 19: code, pipes, separators and alt text in any field stay inert in MkDocs."""
+    import yaml
+
+    img, script = "<img src=x onerror=alert(1)>", "<script>alert(1)</script>"
+    fence = f"Paged.\n```\n| x\n{img}\n\n{script}\n```"
+    data = yaml.safe_load((FIXTURES / "valid" / "full.yaml").read_text("utf-8"))
+    data["id"] = "hostile-cells"
+    data["related"] = []
+    data["summary"] = "Before.\n![a\nb](images/errors.png)\n```{.a``b```}\n\ntext\u2028==="
+    data["timeline"][0]["event"] = fence
+    data["impact"]["services"][0]["description"] = fence
+    data["contributing_factors"] = [fence, "text\u2028===", "Set `a|b`."]
+    data["cascade"][1]["description"] = fence
+    data["action_items"][0]["link"] = "https://tracker.example.com/PAY-1\n"
+    shutil.copytree(FIXTURES / "render" / "images", tmp_path / "images")
+    record = tmp_path / "hostile-cells.yaml"
+    record.write_text(yaml.safe_dump(data, allow_unicode=False), encoding="utf-8")
+    site = make_site(tmp_path / "site", "      today: 2024-03-20\n", records=[record])
+    shutil.copytree(FIXTURES / "render" / "images", site / "incidents" / "images")
+
+    result = mkdocs(site, "build", "--strict")
+
+    assert result.returncode == 0, result.stderr
+    page = (site / "site" / "incidents" / "hostile-cells" / "index.html").read_text("utf-8")
+    tags = _Tags()
+    tags.feed(page)
+    assert not [attrs for attrs in tags.attrs if any(k.startswith("on") for k, _ in attrs)]
+    assert not [src for src in tags.img_src if src == "x"]
+    assert not [body for body in tags.scripts if "alert" in body]
+    article = page.split('role="main"', 1)[-1]
+    assert article.count("<h1") == 1  # the title; no record text made another
+    assert "<td>Paged. &#124;<code>x &lt;img" in article  # the fence stayed in its cell
+    assert '<h2 id="lessons">' in article  # nothing swallowed the rest of the page

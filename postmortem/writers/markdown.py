@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.filters import make_attrgetter
 from markupsafe import Markup
 
 from postmortem.derive import View
@@ -24,8 +26,44 @@ def _finalize(value: Any) -> Any:
     return escape_inline(str(value))
 
 
+# In a link's destination: what ends it (space, `)`, `<`, `>`), every line break and
+# whitespace, `|` (GitHub ends a table cell there), and the backtick and backslash (which
+# Python-Markdown's table reader counts wherever they stand in a row).
+_URL_UNSAFE = re.compile(r"[\s()<>|`\\\x00-\x1f\x7f-\x9f]")
+
+
 def _url(url: str) -> Markup:
-    return Markup(re.sub(r"[ ()<>]", lambda m: f"%{ord(m.group()):02X}", url))
+    return Markup(_URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), url))
+
+
+def _indent(text: str, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
+    """Jinja's `indent`, parting lines at \n only (Jinja's parts at U+2028 and others too)."""
+    pad = " " * width if isinstance(width, int) else width
+    lines = str(text).split("\n")
+    out = [lines[0] if not first else pad + lines[0]]
+    out += [pad + line if line or blank else line for line in lines[1:]]
+    joined = "\n".join(out)
+    # Markup in, Markup out: what a Markdown filter made stays as it made it.
+    return Markup(joined) if isinstance(text, Markup) else joined
+
+
+def _markdown(value: Any) -> Markup:
+    """A value as the finalizer would print it, marked as done."""
+    return value if isinstance(value, Markup) else Markup(_finalize(value))
+
+
+@jinja2.pass_environment
+def _join(
+    env: jinja2.Environment, values: Iterable[Any], d: str = "", attribute: str | None = None
+) -> Markup:
+    """Jinja's `join` as it is under autoescape: items and separator escaped unless Markup.
+
+    Jinja's own, with autoescape off, returns plain text, which the finalizer then escapes
+    once more: `map("mdi") | join` showed `&` as `&amp;amp;`.
+    """
+    if attribute is not None:
+        values = map(make_attrgetter(env, attribute), values)
+    return _markdown(d).join(_markdown(v) for v in values)
 
 
 def markdown_env(templates: Path | None) -> jinja2.Environment:
@@ -37,8 +75,11 @@ def markdown_env(templates: Path | None) -> jinja2.Environment:
             mdi=lambda s: Markup(escape_inline(str(s))),
             mdb=lambda s: Markup(to_markdown(s)),
             mdc=lambda s: Markup(to_markdown_inline(s)),
-            code=lambda s: Markup(code_span(str(s))),
+            # In a cell or not: a template may put a code value in either.
+            code=lambda s: Markup(code_span(str(s), cell=True)),
             url=_url,
+            indent=_indent,
+            join=_join,
         )
     return env
 

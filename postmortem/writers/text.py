@@ -196,15 +196,30 @@ def plain_text(text: str) -> str:
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "~": "&#126;"}
 # Backslash escapes that CommonMark and Python-Markdown both understand.
 _BACKSLASHED = set("\\`*_[]#")
-_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(?=\s|$)")
+# Every character but \n that `str.splitlines` (and so Jinja's `indent`) or a Markdown
+# renderer ends a line at. None may reach the output as itself: where a template indents
+# or a renderer splits, it would start a line no escape has looked at. The two Unicode
+# separators are printable and become entities (read back as themselves); the control
+# characters have no entity that both parsers read back and become escaped spaces (a
+# plain one could leave a line blank, or a list marker alone on its line).
+_BREAKS = {"\u2028": "&#8232;", "\u2029": "&#8233;"}
+_BREAKS |= dict.fromkeys("\r\x0b\x0c\x1c\x1d\x1e\x85", "&#32;")
+LINE_BREAKS = "\n" + "".join(_BREAKS)
+# A list marker or ordered-list number before a space, or any `-`, `+` or `=` (a run of
+# `=` or `-` under a line is a setext underline, whatever the renderer).
+_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)](?=\s|$))")
 
 
-# Both kinds of escape in one table, for str.translate (the templates print many values).
-_ESCAPES = {ord(ch): "\\" + ch for ch in _BACKSLASHED} | {ord(k): v for k, v in _ENTITIES.items()}
+# Every kind of escape in one table, for str.translate (the templates print many values).
+_ESCAPES = (
+    {ord(ch): "\\" + ch for ch in _BACKSLASHED}
+    | {ord(k): v for k, v in _ENTITIES.items()}
+    | {ord(k): v for k, v in _BREAKS.items()}
+)
 
 
 # Any character `_ESCAPES` changes: most text has none, and a search costs less than translate.
-_ESCAPABLE = re.compile(r"[\\`*_\[\]#&<>|~]")
+_ESCAPABLE = re.compile("[" + re.escape("\\`*_[]#&<>|~" + "".join(_BREAKS)) + "]")
 
 
 def _escaped(text: str) -> str:
@@ -280,7 +295,9 @@ def to_markdown(text: str) -> str:
     simple = _simple(text)
     if simple is not None:
         return "\n\n".join(_markdown(p) for p in simple)
-    return "\n\n".join(_blocks(_tree(_tokens(text)))).strip("\n")
+    # Never nothing: an empty list item ("- ") under another is a setext underline to
+    # Python-Markdown, which would make the item above it a heading.
+    return _body(_tree(_tokens(text))) or _SPACER
 
 
 def to_markdown_inline(text: str) -> str:
@@ -295,7 +312,8 @@ def to_markdown_inline(text: str) -> str:
         if tok.type == "inline":
             parts.append(_inline(tok.children or [], one_line=True))
         elif tok.type in ("fence", "code_block"):
-            parts.append(code_span(tok.content.strip()))
+            # A block of code in a cell: its lines as one code span, breaks as spaces.
+            parts.append(code_span(" ".join(tok.content.split("\n")).strip(), cell=True))
     return " ".join(p for p in parts if p)
 
 
@@ -309,7 +327,7 @@ def _markdown(pieces: tuple[_Piece, ...], *, one_line: bool = False) -> str:
             line_start = not one_line
             continue
         if kind == _CODE:
-            out.append(code_span(words))
+            out.append(code_span(words, cell=one_line))
         else:
             # markdown-it leaves an empty text token before a strong mark, which `_inline`
             # counts as text on the line: what the mark holds is not at a line start.
@@ -333,31 +351,58 @@ def _markdown(pieces: tuple[_Piece, ...], *, one_line: bool = False) -> str:
     return "".join(out)
 
 
-def _blocks(nodes: list[_Node]) -> list[str]:
-    return [b for b in (_block(n) for n in nodes) if b is not None]
+_CODE_BLOCKS = ("fence", "code_block")
+_LISTS = ("bullet_list", "ordered_list")
+# An empty-looking paragraph (an escaped space) that a block of code can follow safely.
+_SPACER = "&#32;"
+
+
+def _body(nodes: list[_Node], sep: str = "\n\n") -> str:
+    """Blocks joined by `sep`; a block of code set apart by blank lines, never first.
+
+    A block of code is written indented, never fenced: Python-Markdown (MkDocs) finds
+    fences only at the start of a line, so a fence inside a list item or a quote (where a
+    template or the field itself puts it) would give its lines to Python-Markdown as
+    Markdown, raw HTML and all. Indented code is code to both parsers at any depth, but
+    only after a paragraph-like block: first in a body it could land on a list marker's
+    line (read as text) or right after a list of the template's, and after a list it
+    would continue the list's last item. There an empty paragraph goes before it.
+    """
+    out: list[str] = []
+    last = ""
+    for node in nodes:
+        text = _block(node)
+        if not text:
+            continue
+        code = node.type in _CODE_BLOCKS
+        if code and (not out or last in _LISTS):
+            out += ["\n\n", _SPACER] if out else [_SPACER]
+            last = "paragraph"
+        if out:
+            out.append("\n\n" if code or last in _CODE_BLOCKS else sep)
+        out.append(text)
+        last = node.type
+    return "".join(out)
 
 
 def _block(node: _Node) -> str | None:
+    """One block as Markdown; None (or "") when it shows nothing."""
     kind = node.type
     if kind == "paragraph":
         return _inline(node.children[0].tok.children or []) if node.children else ""
-    if kind in ("bullet_list", "ordered_list"):
+    if kind in _LISTS:
         return _list(node)
     if kind == "blockquote":
-        inner = "\n\n".join(_blocks(node.children))
+        inner = _body(node.children)
         return "\n".join(("> " + line) if line else ">" for line in inner.split("\n"))
-    if kind in ("fence", "code_block"):
-        content = node.content if node.content.endswith("\n") else node.content + "\n"
-        longest = max((len(m) for m in re.findall(r"`+", content)), default=0)
-        fence = "`" * max(3, longest + 1)
-        info = (node.info or "").strip().split(" ")[0] if kind == "fence" else ""
-        # An info string could turn the block into a diagram (mermaid) or worse: keep
-        # plain language names only.
-        if not re.fullmatch(r"[A-Za-z0-9_+-]{1,30}", info) or info.lower() == "mermaid":
-            info = ""
-        return f"{fence}{info}\n{content}{fence}"
+    if kind in _CODE_BLOCKS:
+        # The language of a fence is left out: an indented block has no place for it.
+        lines = node.content.rstrip("\n").split("\n")
+        if not "".join(lines).strip():
+            return None
+        return "\n".join(("    " + line) if line else "" for line in lines)
     if kind == "hr":
-        return "---"
+        return "***"  # "---" under a line of a tight list item would underline it
     if kind == "table":
         return _table(node)
     # Anything else (headings are disabled) is kept as its text.
@@ -373,10 +418,11 @@ def _list(node: _Node) -> str:
     items = []
     for n, item in enumerate(node.children, start=start):
         marker = f"{n}." if ordered else "-"
-        pad = " " * (len(marker) + 1)
-        body = ("\n" if tight else "\n\n").join(_blocks(item.children))
-        lines = body.split("\n")
-        first = f"{marker} {lines[0]}" if lines[0] else marker
+        # Python-Markdown reads an item's lines after the first at four spaces, CommonMark
+        # at the marker's width: four (or more) serves both.
+        pad = " " * max(4, len(marker) + 1)
+        lines = _body(item.children, "\n" if tight else "\n\n").split("\n")
+        first = f"{marker} {lines[0] or _SPACER}"  # "-" alone can underline the line above
         rest = [(pad + line) if line else "" for line in lines[1:]]
         items.append("\n".join([first, *rest]))
     return ("\n" if tight else "\n\n").join(items)
@@ -412,7 +458,35 @@ def _escape_text(text: str, *, line_start: bool = False) -> str:
     return _guard_line_start(escaped) if line_start else escaped
 
 
-def code_span(code: str) -> str:
+# What a code span cannot hold as itself: the line breaks anywhere, and in a table cell the
+# `|`, which GitHub reads as the cell's end even inside a code span, while Python-Markdown
+# reads `\|` there as two characters: no spelling inside a code span is read alike by both.
+_NOT_IN_CODE = re.compile("[" + LINE_BREAKS + "]")
+_NOT_IN_CELL_CODE = re.compile("[|" + LINE_BREAKS + "]")
+
+
+def code_span(code: str, *, cell: bool = False) -> str:
+    """`code` as code spans on one line; what a span cannot hold is written as escaped text.
+
+    In a cell (`cell=True`), `a|b` becomes the spans `a` and `b` with an escaped `|`
+    between: the same visible text in every renderer, and the cell stays whole.
+    """
+    code = code.replace("\n", " ")  # CommonMark shows a line break in a code span as a space
+    unfit = _NOT_IN_CELL_CODE if cell else _NOT_IN_CODE
+    if unfit.search(code) is None:
+        return _span(code)
+    out: list[str] = []
+    at = 0
+    for m in unfit.finditer(code):
+        out += [_span(code[at : m.start()]), _escaped(m.group())]
+        at = m.end()
+    out.append(_span(code[at:]))
+    return "".join(out)
+
+
+def _span(code: str) -> str:
+    if not code:
+        return ""
     longest = max((len(m) for m in re.findall(r"`+", code)), default=0) if "`" in code else 0
     ticks = "`" * (longest + 1)
     pad = " " if code.startswith("`") or code.endswith("`") or not code.strip() else ""
@@ -433,13 +507,27 @@ def _inline(tokens: Sequence[Token], *, one_line: bool = False) -> str:
         if kind == "text":
             out.append(_escape_text(tok.content, line_start=line_start))
         elif kind == "softbreak" or kind == "hardbreak":
-            out.append(" " if one_line else ("\n" if kind == "softbreak" else "  \n"))
+            if one_line:
+                out.append(" ")
+            elif kind == "softbreak":
+                out.append("\n")
+            else:
+                # A line of nothing but the break's two spaces would be blank: it would end
+                # the paragraph, or leave a list marker alone to underline the line above.
+                out.append(f"{_SPACER}  \n" if line_start else "  \n")
             line_start = not one_line
             continue
         elif kind == "code_inline":
-            out.append(code_span(tok.content))
+            span = code_span(tok.content, cell=one_line)
+            if line_start and span.startswith("```"):
+                # Python-Markdown takes "```{.a``b```}" at a line's start for a fence that
+                # runs to the next "```" line; a space before it is nothing to either parser.
+                span = " " + span
+            out.append(span)
         elif kind == "image":
-            alt = _escape_text(tok.content)
+            # The alt text as markdown-it shows it (its words, on one line), escaped: the
+            # source between the brackets may hold line breaks and marks of its own.
+            alt = _escape_text(" ".join(_alt_words(tok.children or []).split("\n")))
             out.append(f"![{alt}]({_safe_url(str(tok.attrs.get('src', '')))})")
         elif tok.nesting == 1:
             # An opening mark: what it holds starts where it stands (at a line start, too).
@@ -458,6 +546,19 @@ def _inline(tokens: Sequence[Token], *, one_line: bool = False) -> str:
             out.append(_MARKS_OUT.get(kind, ""))
         line_start = False
     return "".join(out)
+
+
+def _alt_words(tokens: Sequence[Token]) -> str:
+    """An image's alt text, as markdown-it's renderer makes it from the label's tokens."""
+    words = []
+    for tok in tokens:
+        if tok.type in ("text", "code_inline"):
+            words.append(tok.content)
+        elif tok.type == "image":
+            words.append(_alt_words(tok.children or []))
+        elif tok.type in ("softbreak", "hardbreak"):
+            words.append(" ")
+    return "".join(words)
 
 
 # Emphasis marks as written back; any other mark (none is enabled) keeps only its text.
