@@ -7,7 +7,7 @@ field for images, and parses one with markdown-it only when it shows an image.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -29,14 +29,24 @@ def image_source(url: str) -> str | None:
     return unquote(url)
 
 
-def _parser() -> MarkdownIt:
+def markdown_parser(validate_link: Callable[[str], bool]) -> MarkdownIt:
+    """How a record's Markdown is read, everywhere: CommonMark with GFM tables and
+    strikethrough, raw HTML off, headings off (a field cannot add to the outline). The one
+    configuration of the renderers' parser (writers/text.py) and of check's image probe, so
+    that check sees exactly the images the renderers write."""
     from markdown_it import MarkdownIt
 
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.disable(["heading", "lheading"])
+    md.validateLink = validate_link  # type: ignore[method-assign]
+    return md
+
+
+def _parser() -> MarkdownIt:
     # Finds every image the author wrote, including those the real parser would turn into
     # text (file:, javascript:), so that each gets a clear error instead of silence.
-    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
-    return md
+    return markdown_parser(lambda url: True)
 
 
 def _may_hold_image(text: str, references: bool) -> bool:

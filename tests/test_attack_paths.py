@@ -442,3 +442,18 @@ def test_a_record_file_that_links_out_or_is_a_fifo_is_refused_not_read(tmp_path:
         assert "hang.yaml: error: cannot read file: not a regular file" in out
         assert "oauth_token" not in out and "ghp_secret" not in out and "github.com" not in out
     assert (tmp_path / "o" / "fine.html").exists()
+
+
+def test_check_sees_every_image_the_renderers_write(tmp_path: Path) -> None:
+    """The probe once read `![\\n=\\n](x)` as a heading (the renderers have headings off), so
+    check passed an image path the HTML then showed. One parser configuration now."""
+    from postmortem.fields import images
+    from postmortem.writers.text import to_html
+
+    incidents = tmp_path / "incidents"
+    path = record(incidents, "r", "Before.\n![\n=\n](../secret.png) after")
+    check = run_cli("check", str(path))
+    assert check.exit_code == 1 and "image '../secret.png'" in check.stdout
+    for text in ("Before.\n![\n=\n](a.png)", "# ![h](a.png)", "a\n---\n![b](c.png)"):
+        shown = to_html(text).count("<img")
+        assert len(images(text)) == shown, text

@@ -22,7 +22,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from postmortem.diagrams.text import OTHER_WHITESPACE
-from postmortem.fields import SCHEME
+from postmortem.fields import SCHEME, markdown_parser
 
 LINK_SCHEMES = ("http", "https", "mailto")
 
@@ -39,11 +39,7 @@ def link_allowed(url: str) -> bool:
 @cache
 def parser() -> MarkdownIt:
     """The markdown-it parser for record fields."""
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.enable(["table", "strikethrough"])
-    md.disable(["heading", "lheading"])
-    md.validateLink = link_allowed  # type: ignore[method-assign]
-    return md
+    return markdown_parser(link_allowed)
 
 
 # A record's fields are parsed once and the tokens shared by the HTML, the Markdown and the
