@@ -177,7 +177,10 @@ def _scalar(ev: events.ScalarEvent, loader: yaml.SafeLoader) -> tuple[Any, str |
             value = _CONSTRUCTOR.construct_yaml_float(node)
         else:
             value = _CONSTRUCTOR.construct_yaml_timestamp(node)
-    except (ValueError, TypeError, yaml.YAMLError) as exc:
+    # PyYAML's constructors trust that the resolver's pattern matched; text under an
+    # explicit tag was never matched, and fails in their lookups (`!!bool maybe`: KeyError,
+    # `!!int ""`: IndexError, `!!timestamp x`: AttributeError), not only in int() or date().
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, yaml.YAMLError) as exc:
         if ev.implicit[0]:
             # A plain scalar that only looks like a date (2021-13-01) stays text;
             # validation then says what is wrong with it.
