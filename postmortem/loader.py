@@ -73,11 +73,9 @@ class Document:
     def _located(self) -> Places:
         if self._places is None:
             text = self._text if isinstance(self._text, str) else decode(self._text)
-            loader = _Loader(text)
-            try:
-                self._places = _build(loader)[1]
-            finally:
-                loader.dispose()
+            places = Places()
+            _parse(text, places)
+            self._places = places
         return self._places
 
     @property
@@ -154,13 +152,8 @@ def _mark(ev: events.Event) -> Pos:
     return ev.start_mark.line + 1, ev.start_mark.column + 1
 
 
-def _scalar(ev: events.ScalarEvent, loader: yaml.SafeLoader) -> tuple[Any, str | None]:
-    """Construct a scalar's value; second item says how YAML 1.1 read a plain one."""
-    tag = ev.tag
-    if tag is None or tag == "!":
-        tag = loader.resolve(yaml.ScalarNode, ev.value, ev.implicit)
-    if tag == _STD + "str":
-        return ev.value, None
+def _scalar(ev: events.ScalarEvent, tag: str) -> tuple[Any, str | None]:
+    """Construct a non-text scalar's value (its `tag` resolved); and how YAML 1.1 read it."""
     if tag not in _ALLOWED_TAGS:
         raise LoadError(
             f"tag {tag!r} is not allowed: records hold plain data only", "yaml-tag", *_mark(ev)
@@ -208,28 +201,42 @@ def _reading(text: str, value: Any) -> str | None:
     return f"YAML reads {text} as a number"
 
 
-def load_bytes(raw: bytes) -> Document:
+def load_bytes(raw: bytes, *, positions: bool = False) -> Document:
     """Decode and parse a record's bytes (as `load_text(decode(raw))`), or raise LoadError.
 
     The Document keeps `raw`, not the text, to find positions again if they are asked for.
     """
-    return load_text(decode(raw), raw)
+    return load_text(decode(raw), raw, positions=positions)
 
 
-def load_text(text: str, source: bytes | None = None) -> Document:
-    """Parse one YAML document into a Document, or raise LoadError."""
+def load_text(text: str, source: bytes | None = None, *, positions: bool = False) -> Document:
+    """Parse one YAML document into a Document, or raise LoadError.
+
+    With `positions`, where each part stood is recorded while parsing; without, it is
+    found on first use (most records have nothing to report, and recording costs as much
+    as parsing).
+    """
     keep = text if source is None else source
+    places = Places() if positions else None
+    try:
+        data = _parse(text, places)
+    except _PositionsNeeded:
+        # The one error that names an earlier place (a duplicate key's first line): parse
+        # again, recording, and the builder raises it worded in full.
+        places = Places()
+        data = _parse(text, places)
+    return Document(data, keep, places)
+
+
+class _PositionsNeeded(Exception):
+    """Raised by the builder, when not recording, at an error whose message needs them."""
+
+
+def _parse(text: str, places: Places | None) -> dict[str, Any]:
+    """Build a record from `text`, turning PyYAML's errors into LoadErrors."""
     loader = _Loader(text)
     try:
-        return Document(_build_data(loader), keep)
-    except Exception:  # noqa: S110 - any doubt: the careful builder decides, and says why
-        pass
-    finally:
-        loader.dispose()
-    loader = _Loader(text)
-    try:
-        data, places = _build(loader)
-        return Document(data, keep, places)
+        return _build(loader, places)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
@@ -258,22 +265,19 @@ def load_text(text: str, source: bytes | None = None) -> Document:
         loader.dispose()
 
 
-class _Unsure(Exception):
-    """The fast builder met something only the careful one can judge (or word)."""
-
-
 # Plain scalar → its resolved tag: keys and enum values repeat across every record.
 _RESOLVED: dict[str, str] = {}
 _STR = _STD + "str"
 _COLLECTION_TAGS = (None, "!", _STD + "map", _STD + "seq")
+_NOTHING: Any = _PositionsNeeded  # a sentinel: never a key, never a value
 
 
-def _build_data(loader: yaml.SafeLoader) -> dict[str, Any]:
-    """The record's data alone, for a record with nothing to report: the common case.
+def _build(loader: yaml.SafeLoader, places: Places | None) -> dict[str, Any]:
+    """The record from the event stream, refusing YAML's traps as they are met.
 
-    It takes the data as `_build` would, without recording positions, and raises
-    _Unsure at anything `_build` would refuse (and at anything unusual), so that
-    `_build` then finds the error and its position. Keep the two in step.
+    Where each part stood goes into `places` if given; without it, no path is built.
+    Checks run in the order the messages promise: the node limit, then anchors, tags and
+    depth of that node; keys must be text and unique.
     """
     get_event = loader.get_event
     resolve = loader.resolve
@@ -282,35 +286,56 @@ def _build_data(loader: yaml.SafeLoader) -> dict[str, Any]:
     mapping_start = events.MappingStartEvent
     sequence_start = events.SequenceStartEvent
     collection_end = (events.MappingEndEvent, events.SequenceEndEvent)
-    no_key = _Unsure  # a sentinel: never a key
-    stack: list[list[Any]] = []  # [container, pending key (mappings) or no_key]
-    root: Any = no_key
+    # Frames: [container, its path (when recording), pending key (mappings) or _NOTHING].
+    stack: list[list[Any]] = []
+    root: Any = _NOTHING
+    root_at: Pos = (1, 1)
+    path: Path = ()  # of the node at hand, when recording
     documents = nodes = 0
     while True:
         ev = get_event()
         kind = ev.__class__
-        if kind is scalar_event:
+        if kind is scalar_event or kind is mapping_start or kind is sequence_start:
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise LoadError(
+                    f"more than {MAX_NODES:,} YAML nodes: too large for an incident record",
+                    "limit-nodes",
+                    *_mark(ev),
+                )
             if ev.anchor is not None:
-                raise _Unsure
-            tag = ev.tag
-            value = ev.value
-            if tag is None or tag == "!":
-                if ev.implicit[0]:
-                    tag = resolved.get(value)
-                    if tag is None:
-                        tag = resolve(yaml.ScalarNode, value, ev.implicit)
-                        if len(value) <= 64 and len(resolved) < 4096:
-                            resolved[value] = tag
-                else:
-                    tag = _STR
-            if tag != _STR:
-                if tag not in _ALLOWED_TAGS:
-                    raise _Unsure
-                value = _scalar(ev, loader)[0]
-        elif kind is mapping_start or kind is sequence_start:
-            if ev.anchor is not None or ev.tag not in _COLLECTION_TAGS or len(stack) >= MAX_DEPTH:
-                raise _Unsure
-            value = {} if kind is mapping_start else []
+                raise LoadError(
+                    f"YAML anchors (&{ev.anchor}) are not allowed: write the value out",
+                    "yaml-alias",
+                    *_mark(ev),
+                )
+            reading = None
+            if kind is scalar_event:
+                value = ev.value
+                tag = ev.tag
+                if tag is None or tag == "!":
+                    if ev.implicit[0]:
+                        tag = resolved.get(value)
+                        if tag is None:
+                            tag = resolve(yaml.ScalarNode, value, ev.implicit)
+                            if len(value) <= 64 and len(resolved) < 4096:
+                                resolved[value] = tag
+                    else:
+                        tag = _STR
+                if tag != _STR:
+                    value, reading = _scalar(ev, tag)
+            else:
+                if ev.tag not in _COLLECTION_TAGS:
+                    raise LoadError(
+                        f"tag {ev.tag!r} is not allowed: records hold plain data only",
+                        "yaml-tag",
+                        *_mark(ev),
+                    )
+                if len(stack) >= MAX_DEPTH:
+                    raise LoadError(
+                        f"nesting deeper than {MAX_DEPTH} levels", "limit-depth", *_mark(ev)
+                    )
+                value = {} if kind is mapping_start else []
         elif kind in collection_end:
             stack.pop()
             continue
@@ -319,153 +344,82 @@ def _build_data(loader: yaml.SafeLoader) -> dict[str, Any]:
         elif kind is events.DocumentStartEvent:
             documents += 1
             if documents > 1:
-                raise _Unsure
-            continue
-        elif kind is events.StreamStartEvent or kind is events.DocumentEndEvent:
-            continue
-        else:  # an alias, or an event this loop does not know
-            raise _Unsure
-        nodes += 1
-        if nodes > MAX_NODES:
-            raise _Unsure
-        if not stack:
-            if root is not no_key:
-                raise _Unsure
-            root = value
-        else:
-            frame = stack[-1]
-            container = frame[0]
-            if container.__class__ is list:
-                container.append(value)
-            elif frame[1] is no_key:
-                if value.__class__ is not str or value in container:
-                    raise _Unsure
-                # One string per key name across all records, not one per occurrence.
-                frame[1] = intern(value)
-                continue
-            else:
-                container[frame[1]] = value
-                frame[1] = no_key
-        if kind is not scalar_event:
-            stack.append([value, no_key])
-    if root.__class__ is not dict:
-        raise _Unsure
-    return root
-
-
-def _build(loader: yaml.SafeLoader) -> tuple[dict[str, Any], Places]:
-    doc = Places()
-    # Frames: [container, path, pending key or None]; a mapping's key waits in slot 2.
-    stack: list[list[Any]] = []
-    root: Any = None
-    root_seen = False
-    documents = 0
-    nodes = 0
-    while True:
-        ev = loader.get_event()
-        if isinstance(ev, events.StreamEndEvent):
-            break
-        if isinstance(ev, events.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
                 raise LoadError(
                     "more than one YAML document: a record file holds one incident",
                     "yaml-multidoc",
                     *_mark(ev),
                 )
             continue
-        if isinstance(ev, events.StreamStartEvent | events.DocumentEndEvent):
-            continue
-        if isinstance(ev, events.AliasEvent):
+        elif kind is events.AliasEvent:
             raise LoadError(
                 "YAML aliases (*name) are not allowed: write the value out",
                 "yaml-alias",
                 *_mark(ev),
             )
-        if isinstance(ev, events.CollectionEndEvent):
-            stack.pop()
+        else:  # the stream's start, a document's end
             continue
-        nodes += 1
-        if nodes > MAX_NODES:
-            raise LoadError(
-                f"more than {MAX_NODES:,} YAML nodes: too large for an incident record",
-                "limit-nodes",
-                *_mark(ev),
-            )
-        if ev.anchor is not None:
-            raise LoadError(
-                f"YAML anchors (&{ev.anchor}) are not allowed: write the value out",
-                "yaml-alias",
-                *_mark(ev),
-            )
-        reading = None
-        if isinstance(ev, events.ScalarEvent):
-            value, reading = _scalar(ev, loader)
-        else:
-            if ev.tag not in (None, "!", _STD + "map", _STD + "seq"):
-                raise LoadError(
-                    f"tag {ev.tag!r} is not allowed: records hold plain data only",
-                    "yaml-tag",
-                    *_mark(ev),
-                )
-            if len(stack) >= MAX_DEPTH:
-                raise LoadError(
-                    f"nesting deeper than {MAX_DEPTH} levels", "limit-depth", *_mark(ev)
-                )
-            value = {} if isinstance(ev, events.MappingStartEvent) else []
 
         if not stack:
-            if root_seen:  # pragma: no cover - the parser allows one root per document
+            if root is not _NOTHING:  # pragma: no cover - the parser allows one root per document
                 raise LoadError("unexpected content", "yaml-syntax", *_mark(ev))
-            root, root_seen, path = value, True, ()
+            root, root_at, path = value, _mark(ev), ()
         else:
             frame = stack[-1]
-            container, parent = frame[0], frame[1]
-            if isinstance(container, list):
-                path = (*parent, len(container))
+            container = frame[0]
+            if container.__class__ is list:
+                if places is not None:
+                    path = (*frame[1], len(container))
                 container.append(value)
-            elif frame[2] is None:
-                _take_key(doc, frame, ev, value)
+            elif frame[2] is _NOTHING:
+                _check_key(container, frame[1], ev, value, places)
+                # One string per key name across all records, not one per occurrence.
+                frame[2] = intern(value)
                 continue
             else:
-                path = (*parent, frame[2])
+                if places is not None:
+                    path = (*frame[1], frame[2])
                 container[frame[2]] = value
-                frame[2] = None
-        doc.positions[path] = _mark(ev)
-        if reading:
-            doc.readings[path] = reading
-        if isinstance(value, dict | list):
-            stack.append([value, path, None])
+                frame[2] = _NOTHING
+        if places is not None:
+            places.positions[path] = _mark(ev)
+            if reading:
+                places.readings[path] = reading
+        if kind is not scalar_event:
+            stack.append([value, path, _NOTHING])
 
-    if not root_seen or root is None:
+    if root is _NOTHING or root is None:
         raise LoadError("the file is empty: expected a mapping with id, title, …", "empty", 1, 1)
-    if not isinstance(root, dict):
+    if root.__class__ is not dict:
         kind = "a list" if isinstance(root, list) else f"a {type(root).__name__}"
         raise LoadError(
             f"the top level is {kind}; a record is a mapping of keys (id, title, date, …)",
             "type",
-            *doc.positions[()],
+            *root_at,
         )
-    return root, doc
+    return root
 
 
-def _take_key(doc: Places, frame: list[Any], ev: events.Event, key: Any) -> None:
-    """Store a mapping key in its frame, refusing non-text and duplicate keys."""
-    if not isinstance(key, str):
+def _check_key(
+    mapping: dict[str, Any], parent: Path, ev: events.Event, key: Any, places: Places | None
+) -> None:
+    """Refuse a non-text or duplicate key; record where a key stood if recording."""
+    if key.__class__ is not str:
         raise LoadError(
             f"keys must be text; YAML reads this key as {type(key).__name__}: quote it",
             "key-type",
             *_mark(ev),
         )
-    path = (*frame[1], key)
-    if key in frame[0] or path in doc.key_positions:
-        first = doc.key_positions[path]
+    if places is None:
+        if key in mapping:
+            raise _PositionsNeeded
+        return
+    path = (*parent, key)
+    if key in mapping:
+        first = places.key_positions[path]
         raise LoadError(
             f"duplicate key {key!r} (first defined at line {first[0]}); YAML would silently "
             "keep only the last one",
             "duplicate-key",
             *_mark(ev),
         )
-    doc.key_positions[path] = _mark(ev)
-    frame[0][key] = None  # reserve, so a duplicate is seen even before its value arrives
-    frame[2] = key
+    places.key_positions[path] = _mark(ev)
