@@ -306,7 +306,9 @@ def documents(draw: st.DrawFn) -> str:
         sort_keys=False,
         width=draw(st.sampled_from([40, 80, 10_000])),
     )
-    lines = text.split("\n")
+    # What may stand before the root: the error at a top-level list or text names its place.
+    lead = draw(st.sampled_from(["", "# note\n", "\n\n", "--- ", "---\n", "%YAML 1.1\n---\n  "]))
+    lines = (lead + text).split("\n")
     for _ in range(draw(st.integers(0, 4))):
         i = draw(st.integers(0, max(len(lines) - 1, 0)))
         line = lines[i] if lines else ""
