@@ -276,66 +276,69 @@ def _build(loader: yaml.SafeLoader, places: Places | None) -> dict[str, Any]:
     """The record from the event stream, refusing YAML's traps as they are met.
 
     Where each part stood goes into `places` if given; without it, no path is built.
-    Checks run in the order the messages promise: the node limit, then anchors, tags and
-    depth of that node; keys must be text and unique.
+    A node is checked in the order the messages promise: the node limit, its anchor, its
+    tag, the depth; a key must be text and new in its mapping.
     """
+    # Locals: this loop runs once per event (~1,200 per record) and is most of `check`.
     get_event = loader.get_event
     resolve = loader.resolve
     resolved = _RESOLVED
+    nothing = _NOTHING
+    str_tag = _STR
+    max_nodes = MAX_NODES
     scalar_event = events.ScalarEvent
     mapping_start = events.MappingStartEvent
     sequence_start = events.SequenceStartEvent
     collection_end = (events.MappingEndEvent, events.SequenceEndEvent)
-    # Frames: [container, its path (when recording), pending key (mappings) or _NOTHING].
+    # Frames: [container, its path (when recording), pending key (mappings) or nothing].
     stack: list[list[Any]] = []
-    root: Any = _NOTHING
+    root: Any = nothing
     root_at: Pos = (1, 1)
     path: Path = ()  # of the node at hand, when recording
+    reading: str | None = None  # how YAML 1.1 read the scalar at hand; reset once recorded
     documents = nodes = 0
     while True:
         ev = get_event()
         kind = ev.__class__
-        if kind is scalar_event or kind is mapping_start or kind is sequence_start:
+        if kind is scalar_event:
             nodes += 1
-            if nodes > MAX_NODES:
-                raise LoadError(
-                    f"more than {MAX_NODES:,} YAML nodes: too large for an incident record",
-                    "limit-nodes",
-                    *_mark(ev),
-                )
+            if nodes > max_nodes:
+                raise _too_many_nodes(ev)
             if ev.anchor is not None:
+                raise _anchor(ev)
+            value = ev.value
+            tag = ev.tag
+            if tag is None:
+                if ev.implicit[0]:  # plain: how YAML 1.1 reads it (else quoted: text)
+                    tag = resolved.get(value)
+                    if tag is None:
+                        tag = resolve(yaml.ScalarNode, value, ev.implicit)
+                        if len(value) <= 64 and len(resolved) < 4096:
+                            resolved[value] = tag
+                    if tag != str_tag:
+                        value, reading = _scalar(ev, tag)
+            else:
+                if tag == "!":  # the non-specific tag: resolved as if plain
+                    tag = resolve(yaml.ScalarNode, value, ev.implicit)
+                if tag != str_tag:
+                    value, reading = _scalar(ev, tag)
+        elif kind is mapping_start or kind is sequence_start:
+            nodes += 1
+            if nodes > max_nodes:
+                raise _too_many_nodes(ev)
+            if ev.anchor is not None:
+                raise _anchor(ev)
+            if ev.tag not in _COLLECTION_TAGS:
                 raise LoadError(
-                    f"YAML anchors (&{ev.anchor}) are not allowed: write the value out",
-                    "yaml-alias",
+                    f"tag {ev.tag!r} is not allowed: records hold plain data only",
+                    "yaml-tag",
                     *_mark(ev),
                 )
-            reading = None
-            if kind is scalar_event:
-                value = ev.value
-                tag = ev.tag
-                if tag is None or tag == "!":
-                    if ev.implicit[0]:
-                        tag = resolved.get(value)
-                        if tag is None:
-                            tag = resolve(yaml.ScalarNode, value, ev.implicit)
-                            if len(value) <= 64 and len(resolved) < 4096:
-                                resolved[value] = tag
-                    else:
-                        tag = _STR
-                if tag != _STR:
-                    value, reading = _scalar(ev, tag)
-            else:
-                if ev.tag not in _COLLECTION_TAGS:
-                    raise LoadError(
-                        f"tag {ev.tag!r} is not allowed: records hold plain data only",
-                        "yaml-tag",
-                        *_mark(ev),
-                    )
-                if len(stack) >= MAX_DEPTH:
-                    raise LoadError(
-                        f"nesting deeper than {MAX_DEPTH} levels", "limit-depth", *_mark(ev)
-                    )
-                value = {} if kind is mapping_start else []
+            if len(stack) >= MAX_DEPTH:
+                raise LoadError(
+                    f"nesting deeper than {MAX_DEPTH} levels", "limit-depth", *_mark(ev)
+                )
+            value = {} if kind is mapping_start else []
         elif kind in collection_end:
             stack.pop()
             continue
@@ -359,35 +362,32 @@ def _build(loader: yaml.SafeLoader, places: Places | None) -> dict[str, Any]:
         else:  # the stream's start, a document's end
             continue
 
+        if places is not None:
+            path = _record(places, stack, ev, value, reading)
+            reading = None
         if not stack:
-            if root is not _NOTHING:  # pragma: no cover - the parser allows one root per document
+            if root is not nothing:  # pragma: no cover - the parser allows one root per document
                 raise LoadError("unexpected content", "yaml-syntax", *_mark(ev))
-            root, root_at, path = value, _mark(ev), ()
+            root, root_at = value, _mark(ev)
         else:
             frame = stack[-1]
             container = frame[0]
             if container.__class__ is list:
-                if places is not None:
-                    path = (*frame[1], len(container))
                 container.append(value)
-            elif frame[2] is _NOTHING:
-                _check_key(container, frame[1], ev, value, places)
-                # One string per key name across all records, not one per occurrence.
-                frame[2] = intern(value)
-                continue
             else:
-                if places is not None:
-                    path = (*frame[1], frame[2])
-                container[frame[2]] = value
-                frame[2] = _NOTHING
-        if places is not None:
-            places.positions[path] = _mark(ev)
-            if reading:
-                places.readings[path] = reading
+                key = frame[2]
+                if key is nothing:  # `value` is a key
+                    if value.__class__ is not str or value in container:
+                        raise _bad_key(ev, value)
+                    # One string per key name across all records, not one per occurrence.
+                    frame[2] = intern(value)
+                    continue
+                container[key] = value
+                frame[2] = nothing
         if kind is not scalar_event:
-            stack.append([value, path, _NOTHING])
+            stack.append([value, path, nothing])
 
-    if root is _NOTHING or root is None:
+    if root is nothing or root is None:
         raise LoadError("the file is empty: expected a mapping with id, title, …", "empty", 1, 1)
     if root.__class__ is not dict:
         kind = "a list" if isinstance(root, list) else f"a {type(root).__name__}"
@@ -399,27 +399,64 @@ def _build(loader: yaml.SafeLoader, places: Places | None) -> dict[str, Any]:
     return root
 
 
-def _check_key(
-    mapping: dict[str, Any], parent: Path, ev: events.Event, key: Any, places: Places | None
-) -> None:
-    """Refuse a non-text or duplicate key; record where a key stood if recording."""
+def _too_many_nodes(ev: events.Event) -> LoadError:
+    return LoadError(
+        f"more than {MAX_NODES:,} YAML nodes: too large for an incident record",
+        "limit-nodes",
+        *_mark(ev),
+    )
+
+
+def _anchor(ev: events.NodeEvent) -> LoadError:
+    return LoadError(
+        f"YAML anchors (&{ev.anchor}) are not allowed: write the value out",
+        "yaml-alias",
+        *_mark(ev),
+    )
+
+
+def _record(
+    places: Places, stack: list[list[Any]], ev: events.Event, value: Any, reading: str | None
+) -> Path:
+    """Note where the node of `ev` stands, before it is placed; return its path.
+
+    A key is refused here if it is not text or not new, so that a duplicate's message can
+    name the first one's line.
+    """
+    if not stack:
+        path: Path = ()
+    else:
+        container, parent, key = stack[-1]
+        if container.__class__ is list:
+            path = (*parent, len(container))
+        elif key is _NOTHING:  # `value` is a key
+            if value.__class__ is not str:
+                raise _bad_key(ev, value)
+            path = (*parent, value)
+            first = places.key_positions.get(path)
+            if first is not None:
+                raise LoadError(
+                    f"duplicate key {value!r} (first defined at line {first[0]}); YAML would "
+                    "silently keep only the last one",
+                    "duplicate-key",
+                    *_mark(ev),
+                )
+            places.key_positions[path] = _mark(ev)
+            return path
+        else:
+            path = (*parent, key)
+    places.positions[path] = _mark(ev)
+    if reading:
+        places.readings[path] = reading
+    return path
+
+
+def _bad_key(ev: events.Event, key: Any) -> Exception:
+    """The error for a key that is not text, or (positions not recorded) not new."""
     if key.__class__ is not str:
-        raise LoadError(
+        return LoadError(
             f"keys must be text; YAML reads this key as {type(key).__name__}: quote it",
             "key-type",
             *_mark(ev),
         )
-    if places is None:
-        if key in mapping:
-            raise _PositionsNeeded
-        return
-    path = (*parent, key)
-    if key in mapping:
-        first = places.key_positions[path]
-        raise LoadError(
-            f"duplicate key {key!r} (first defined at line {first[0]}); YAML would silently "
-            "keep only the last one",
-            "duplicate-key",
-            *_mark(ev),
-        )
-    places.key_positions[path] = _mark(ev)
+    return _PositionsNeeded()

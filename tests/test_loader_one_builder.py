@@ -370,14 +370,26 @@ def _new(text: str, asked: bool = False) -> tuple[Any, ...]:
 @settings(max_examples=600, derandomize=True, deadline=None)
 @given(text=documents())
 def test_one_builder_gives_the_old_data_and_issues(text: str) -> None:
-    old = _old(text)
+    old = _assert_as_before(text)
     event(f"{old[0]} {old[2] if old[0] == 'error' else ''}")
+
+
+@pytest.mark.parametrize("trap", TRAPS)
+def test_each_trap_alone_loads_as_before(trap: str) -> None:
+    for text in (f"v: {trap}", f"- {trap}", f"{trap}: v", f"{{v: {trap}}}", f"v:\n  - {trap}"):
+        _assert_as_before(text)
+
+
+def _assert_as_before(text: str) -> tuple[Any, ...]:
+    """The new loader, asked for positions and not, against the old one; the old outcome."""
+    old = _old(text)
     for asked in (False, True):
         new = _new(text, asked)
         if old[0] == "crash":  # a traceback before; a clean diagnostic now
             assert new[0] == "error" and new[2] == "yaml-tag", new
         else:
             assert new == old
+    return old
 
 
 FILES = sorted((FIXTURES / "invalid").glob("*.yaml")) + sorted((FIXTURES / "valid").glob("*.yaml"))
