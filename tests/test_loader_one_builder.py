@@ -408,3 +408,22 @@ def test_every_fixture_loads_as_before(path: Path) -> None:
 def test_the_node_limit_comes_before_the_traps_of_the_node_past_it(tail: str) -> None:
     text = "[" + "0, " * (loader_module.MAX_NODES - 1) + tail + "]"
     assert _new(text) == _old(text)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_without_libyaml_the_same_data_or_the_same_rule(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PyPI's wheels have libyaml; a source build may not: PyYAML's own parser then reads.
+    try:
+        text = decode(path.read_bytes())
+    except LoadError:
+        return
+    with_libyaml = _new(text)
+    monkeypatch.setattr(loader_module, "_Loader", yaml.SafeLoader)
+    for asked in (False, True):
+        alone = _new(text, asked)
+        if with_libyaml[0] == "data":
+            assert alone == with_libyaml
+        else:  # the parsers word syntax errors their own way
+            assert alone[:1] + alone[2:3] == with_libyaml[:1] + with_libyaml[2:3]
