@@ -271,7 +271,7 @@ def _parse(text: str, places: Places | None) -> dict[str, Any]:
 _RESOLVED: dict[str, str] = {}
 _STR = _STD + "str"
 _COLLECTION_TAGS = (None, "!", _STD + "map", _STD + "seq")
-_NOTHING: Any = _PositionsNeeded  # a sentinel: never a key, never a value
+_NOTHING: Any = object()  # a sentinel: never a key, never a value
 
 
 def _build(loader: yaml.SafeLoader, places: Places | None) -> dict[str, Any]:
