@@ -2,7 +2,8 @@
 
 The record is built from the parser's event stream with an explicit stack, not from
 PyYAML's constructor, so that:
-- every value and key keeps its (line, column) for error messages;
+- every value and key keeps its (line, column) for error messages: recorded when asked,
+  else found by the same builder on first use (one builder, one error policy);
 - duplicate keys, anchors/aliases, non-standard tags and deep nesting are refused
   as they are met, before any tree walk could blow up (billion laughs, 100,000 levels);
 - plain scalars that YAML 1.1 reads as something other than text (`no`, `12:30`,
@@ -74,11 +75,9 @@ class Document:
     def _located(self) -> Places:
         if self._places is None:
             text = self._text if isinstance(self._text, str) else decode(self._text)
-            loader = _Loader(text)
-            try:
-                self._places = _build(loader)[1]
-            finally:
-                loader.dispose()
+            places = Places()
+            _parse(text, places)
+            self._places = places
         return self._places
 
     @property
@@ -160,13 +159,8 @@ def _mark(ev: events.Event) -> Pos:
     return ev.start_mark.line + 1, ev.start_mark.column + 1
 
 
-def _scalar(ev: events.ScalarEvent, loader: yaml.SafeLoader) -> tuple[Any, str | None]:
-    """Construct a scalar's value; second item says how YAML 1.1 read a plain one."""
-    tag = ev.tag
-    if tag is None or tag == "!":
-        tag = loader.resolve(yaml.ScalarNode, ev.value, ev.implicit)
-    if tag == _STD + "str":
-        return ev.value, None
+def _scalar(ev: events.ScalarEvent, tag: str) -> tuple[Any, str | None]:
+    """Construct a non-text scalar's value (its `tag` resolved); and how YAML 1.1 read it."""
     if tag not in _ALLOWED_TAGS:
         raise LoadError(
             f"tag {tag!r} is not allowed: records hold plain data only", "yaml-tag", *_mark(ev)
@@ -183,7 +177,10 @@ def _scalar(ev: events.ScalarEvent, loader: yaml.SafeLoader) -> tuple[Any, str |
             value = _CONSTRUCTOR.construct_yaml_float(node)
         else:
             value = _CONSTRUCTOR.construct_yaml_timestamp(node)
-    except (ValueError, TypeError, yaml.YAMLError) as exc:
+    # PyYAML's constructors trust that the resolver's pattern matched; text under an
+    # explicit tag was never matched, and fails in their lookups (`!!bool maybe`: KeyError,
+    # `!!int ""`: IndexError, `!!timestamp x`: AttributeError), not only in int() or date().
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, yaml.YAMLError) as exc:
         if ev.implicit[0]:
             # A plain scalar that only looks like a date (2021-13-01) stays text;
             # validation then says what is wrong with it.
@@ -211,28 +208,45 @@ def _reading(text: str, value: Any) -> str | None:
     return f"YAML reads {text} as a number"
 
 
-def load_bytes(raw: bytes) -> Document:
+def load_bytes(raw: bytes, *, positions: bool = False) -> Document:
     """Decode and parse a record's bytes (as `load_text(decode(raw))`), or raise LoadError.
 
     The Document keeps `raw`, not the text, to find positions again if they are asked for.
     """
-    return load_text(decode(raw), raw)
+    return load_text(decode(raw), raw, positions=positions)
 
 
-def load_text(text: str, source: bytes | None = None) -> Document:
-    """Parse one YAML document into a Document, or raise LoadError."""
+def load_text(text: str, source: bytes | None = None, *, positions: bool = False) -> Document:
+    """Parse one YAML document into a Document, or raise LoadError.
+
+    With `positions`, where each part stood is recorded while parsing; without, it is
+    found on first use (most records have nothing to report, and recording costs as much
+    as parsing).
+    """
     keep = text if source is None else source
-    loader = _Loader(text)
+    places = Places() if positions else None
     try:
-        return Document(_build_data(loader), keep)
-    except Exception:  # noqa: S110 - any doubt: the careful builder decides, and says why
-        pass
-    finally:
-        loader.dispose()
-    loader = _Loader(text)
+        data = _parse(text, places)
+    except _PositionsNeeded:
+        # The one error that names an earlier place (a duplicate key's first line): parse
+        # again, recording, and the builder raises it worded in full.
+        places = Places()
+        data = _parse(text, places)
+    return Document(data, keep, places)
+
+
+class _PositionsNeeded(Exception):
+    """Raised by the builder, when not recording, at an error whose message needs them."""
+
+
+def _parse(text: str, places: Places | None) -> dict[str, Any]:
+    """Build a record from `text`, turning PyYAML's errors into LoadErrors."""
     try:
-        data, places = _build(loader)
-        return Document(data, keep, places)
+        loader = _Loader(text)  # PyYAML's own reader (no libyaml) refuses characters here
+        try:
+            return _build(loader, places)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
@@ -257,155 +271,73 @@ def load_text(text: str, source: bytes | None = None) -> Document:
         ) from None
     except yaml.YAMLError as exc:
         raise LoadError(f"invalid YAML: {exc}".splitlines()[0], "yaml-syntax", 1, 1) from None
-    finally:
-        loader.dispose()
-
-
-class _Unsure(Exception):
-    """The fast builder met something only the careful one can judge (or word)."""
 
 
 # Plain scalar → its resolved tag: keys and enum values repeat across every record.
 _RESOLVED: dict[str, str] = {}
 _STR = _STD + "str"
 _COLLECTION_TAGS = (None, "!", _STD + "map", _STD + "seq")
+_NOTHING: Any = object()  # a sentinel: never a key, never a value
 
 
-def _build_data(loader: yaml.SafeLoader) -> dict[str, Any]:
-    """The record's data alone, for a record with nothing to report: the common case.
+def _build(loader: yaml.SafeLoader, places: Places | None) -> dict[str, Any]:
+    """The record from the event stream, refusing YAML's traps as they are met.
 
-    It takes the data as `_build` would, without recording positions, and raises
-    _Unsure at anything `_build` would refuse (and at anything unusual), so that
-    `_build` then finds the error and its position. Keep the two in step.
+    Where each part stood goes into `places` if given; without it, no path is built.
+    A node is checked in the order the messages promise: the node limit, its anchor, its
+    tag, the depth; a key must be text and new in its mapping.
     """
+    # Locals: this loop runs once per event (~370 per record of the benchmark corpus) and
+    # is most of `check`'s Python time: whatever is added to it is paid per event.
     get_event = loader.get_event
     resolve = loader.resolve
     resolved = _RESOLVED
+    nothing = _NOTHING
+    str_tag = _STR
+    max_nodes = MAX_NODES
     scalar_event = events.ScalarEvent
     mapping_start = events.MappingStartEvent
     sequence_start = events.SequenceStartEvent
     collection_end = (events.MappingEndEvent, events.SequenceEndEvent)
-    no_key = _Unsure  # a sentinel: never a key
-    stack: list[list[Any]] = []  # [container, pending key (mappings) or no_key]
-    root: Any = no_key
+    # Frames: [container, its path (when recording), pending key (mappings) or nothing].
+    stack: list[list[Any]] = []
+    root: Any = nothing
+    root_at: Pos = (1, 1)
+    path: Path = ()  # of the node at hand, when recording
+    reading: str | None = None  # how YAML 1.1 read the scalar at hand; reset once recorded
     documents = nodes = 0
     while True:
         ev = get_event()
         kind = ev.__class__
         if kind is scalar_event:
+            nodes += 1
+            if nodes > max_nodes:
+                raise _too_many_nodes(ev)
             if ev.anchor is not None:
-                raise _Unsure
-            tag = ev.tag
+                raise _anchor(ev)
             value = ev.value
-            if tag is None or tag == "!":
-                if ev.implicit[0]:
+            tag = ev.tag
+            if tag is None:
+                if ev.implicit[0]:  # plain: how YAML 1.1 reads it (else quoted: text)
                     tag = resolved.get(value)
                     if tag is None:
                         tag = resolve(yaml.ScalarNode, value, ev.implicit)
                         if len(value) <= 64 and len(resolved) < 4096:
                             resolved[value] = tag
-                else:
-                    tag = _STR
-            if tag != _STR:
-                if tag not in _ALLOWED_TAGS:
-                    raise _Unsure
-                value = _scalar(ev, loader)[0]
-        elif kind is mapping_start or kind is sequence_start:
-            if ev.anchor is not None or ev.tag not in _COLLECTION_TAGS or len(stack) >= MAX_DEPTH:
-                raise _Unsure
-            value = {} if kind is mapping_start else []
-        elif kind in collection_end:
-            stack.pop()
-            continue
-        elif kind is events.StreamEndEvent:
-            break
-        elif kind is events.DocumentStartEvent:
-            documents += 1
-            if documents > 1:
-                raise _Unsure
-            continue
-        elif kind is events.StreamStartEvent or kind is events.DocumentEndEvent:
-            continue
-        else:  # an alias, or an event this loop does not know
-            raise _Unsure
-        nodes += 1
-        if nodes > MAX_NODES:
-            raise _Unsure
-        if not stack:
-            if root is not no_key:
-                raise _Unsure
-            root = value
-        else:
-            frame = stack[-1]
-            container = frame[0]
-            if container.__class__ is list:
-                container.append(value)
-            elif frame[1] is no_key:
-                if value.__class__ is not str or value in container:
-                    raise _Unsure
-                # One string per key name across all records, not one per occurrence.
-                frame[1] = intern(value)
-                continue
+                    if tag != str_tag:
+                        value, reading = _scalar(ev, tag)
             else:
-                container[frame[1]] = value
-                frame[1] = no_key
-        if kind is not scalar_event:
-            stack.append([value, no_key])
-    if root.__class__ is not dict:
-        raise _Unsure
-    return root
-
-
-def _build(loader: yaml.SafeLoader) -> tuple[dict[str, Any], Places]:
-    doc = Places()
-    # Frames: [container, path, pending key or None]; a mapping's key waits in slot 2.
-    stack: list[list[Any]] = []
-    root: Any = None
-    root_seen = False
-    documents = 0
-    nodes = 0
-    while True:
-        ev = loader.get_event()
-        if isinstance(ev, events.StreamEndEvent):
-            break
-        if isinstance(ev, events.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise LoadError(
-                    "more than one YAML document: a record file holds one incident",
-                    "yaml-multidoc",
-                    *_mark(ev),
-                )
-            continue
-        if isinstance(ev, events.StreamStartEvent | events.DocumentEndEvent):
-            continue
-        if isinstance(ev, events.AliasEvent):
-            raise LoadError(
-                "YAML aliases (*name) are not allowed: write the value out",
-                "yaml-alias",
-                *_mark(ev),
-            )
-        if isinstance(ev, events.CollectionEndEvent):
-            stack.pop()
-            continue
-        nodes += 1
-        if nodes > MAX_NODES:
-            raise LoadError(
-                f"more than {MAX_NODES:,} YAML nodes: too large for an incident record",
-                "limit-nodes",
-                *_mark(ev),
-            )
-        if ev.anchor is not None:
-            raise LoadError(
-                f"YAML anchors (&{ev.anchor}) are not allowed: write the value out",
-                "yaml-alias",
-                *_mark(ev),
-            )
-        reading = None
-        if isinstance(ev, events.ScalarEvent):
-            value, reading = _scalar(ev, loader)
-        else:
-            if ev.tag not in (None, "!", _STD + "map", _STD + "seq"):
+                if tag == "!":  # the non-specific tag: resolved as if plain
+                    tag = resolve(yaml.ScalarNode, value, ev.implicit)
+                if tag != str_tag:
+                    value, reading = _scalar(ev, tag)
+        elif kind is mapping_start or kind is sequence_start:
+            nodes += 1
+            if nodes > max_nodes:
+                raise _too_many_nodes(ev)
+            if ev.anchor is not None:
+                raise _anchor(ev)
+            if ev.tag not in _COLLECTION_TAGS:
                 raise LoadError(
                     f"tag {ev.tag!r} is not allowed: records hold plain data only",
                     "yaml-tag",
@@ -415,60 +347,125 @@ def _build(loader: yaml.SafeLoader) -> tuple[dict[str, Any], Places]:
                 raise LoadError(
                     f"nesting deeper than {MAX_DEPTH} levels", "limit-depth", *_mark(ev)
                 )
-            value = {} if isinstance(ev, events.MappingStartEvent) else []
+            value = {} if kind is mapping_start else []
+        elif kind in collection_end:
+            stack.pop()
+            continue
+        elif kind is events.StreamEndEvent:
+            break
+        elif kind is events.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise LoadError(
+                    "more than one YAML document: a record file holds one incident",
+                    "yaml-multidoc",
+                    *_mark(ev),
+                )
+            continue
+        elif kind is events.AliasEvent:
+            raise LoadError(
+                "YAML aliases (*name) are not allowed: write the value out",
+                "yaml-alias",
+                *_mark(ev),
+            )
+        else:  # the stream's start, a document's end
+            continue
 
+        if places is not None:
+            path = _record(places, stack, ev, value, reading)
+            reading = None
         if not stack:
-            if root_seen:  # pragma: no cover - the parser allows one root per document
+            if root is not nothing:  # pragma: no cover - the parser allows one root per document
                 raise LoadError("unexpected content", "yaml-syntax", *_mark(ev))
-            root, root_seen, path = value, True, ()
+            root, root_at = value, _mark(ev)
         else:
             frame = stack[-1]
-            container, parent = frame[0], frame[1]
-            if isinstance(container, list):
-                path = (*parent, len(container))
+            container = frame[0]
+            if container.__class__ is list:
                 container.append(value)
-            elif frame[2] is None:
-                _take_key(doc, frame, ev, value)
-                continue
             else:
-                path = (*parent, frame[2])
-                container[frame[2]] = value
-                frame[2] = None
-        doc.positions[path] = _mark(ev)
-        if reading:
-            doc.readings[path] = reading
-        if isinstance(value, dict | list):
-            stack.append([value, path, None])
+                key = frame[2]
+                if key is nothing:  # `value` is a key
+                    if value.__class__ is not str or value in container:
+                        raise _bad_key(ev, value)
+                    # One string per key name across all records, not one per occurrence.
+                    frame[2] = intern(value)
+                    continue
+                container[key] = value
+                frame[2] = nothing
+        if kind is not scalar_event:
+            stack.append([value, path, nothing])
 
-    if not root_seen or root is None:
+    if root is nothing or root is None:
         raise LoadError("the file is empty: expected a mapping with id, title, …", "empty", 1, 1)
-    if not isinstance(root, dict):
+    if root.__class__ is not dict:
         kind = "a list" if isinstance(root, list) else f"a {type(root).__name__}"
         raise LoadError(
             f"the top level is {kind}; a record is a mapping of keys (id, title, date, …)",
             "type",
-            *doc.positions[()],
+            *root_at,
         )
-    return root, doc
+    return root
 
 
-def _take_key(doc: Places, frame: list[Any], ev: events.Event, key: Any) -> None:
-    """Store a mapping key in its frame, refusing non-text and duplicate keys."""
-    if not isinstance(key, str):
-        raise LoadError(
+def _too_many_nodes(ev: events.Event) -> LoadError:
+    return LoadError(
+        f"more than {MAX_NODES:,} YAML nodes: too large for an incident record",
+        "limit-nodes",
+        *_mark(ev),
+    )
+
+
+def _anchor(ev: events.NodeEvent) -> LoadError:
+    return LoadError(
+        f"YAML anchors (&{ev.anchor}) are not allowed: write the value out",
+        "yaml-alias",
+        *_mark(ev),
+    )
+
+
+def _record(
+    places: Places, stack: list[list[Any]], ev: events.Event, value: Any, reading: str | None
+) -> Path:
+    """Note where the node of `ev` stands, before it is placed; return its path.
+
+    A key is refused here if it is not text or not new, so that a duplicate's message can
+    name the first one's line.
+    """
+    if not stack:
+        path: Path = ()
+    else:
+        container, parent, key = stack[-1]
+        if container.__class__ is list:
+            path = (*parent, len(container))
+        elif key is _NOTHING:  # `value` is a key
+            if value.__class__ is not str:
+                raise _bad_key(ev, value)
+            path = (*parent, value)
+            first = places.key_positions.get(path)
+            if first is not None:
+                raise LoadError(
+                    f"duplicate key {value!r} (first defined at line {first[0]}); YAML would "
+                    "silently keep only the last one",
+                    "duplicate-key",
+                    *_mark(ev),
+                )
+            places.key_positions[path] = _mark(ev)
+            return path
+        else:
+            path = (*parent, key)
+    places.positions[path] = _mark(ev)
+    if reading:
+        places.readings[path] = reading
+    return path
+
+
+def _bad_key(ev: events.Event, key: Any) -> Exception:
+    """The error for a key that is not text, or (positions not recorded) not new."""
+    if key.__class__ is not str:
+        return LoadError(
             f"keys must be text; YAML reads this key as {type(key).__name__}: quote it",
             "key-type",
             *_mark(ev),
         )
-    path = (*frame[1], key)
-    if key in frame[0] or path in doc.key_positions:
-        first = doc.key_positions[path]
-        raise LoadError(
-            f"duplicate key {key!r} (first defined at line {first[0]}); YAML would silently "
-            "keep only the last one",
-            "duplicate-key",
-            *_mark(ev),
-        )
-    doc.key_positions[path] = _mark(ev)
-    frame[0][key] = None  # reserve, so a duplicate is seen even before its value arrives
-    frame[2] = key
+    return _PositionsNeeded()

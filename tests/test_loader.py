@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from postmortem.loader import LoadError, decode, load_text
 
@@ -89,3 +92,22 @@ def test_read_file_reads_whole_files_up_to_the_limit(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as folder:
         read_file(tmp_path)
     assert folder.value.rule == "io" and "directory" in folder.value.message.lower()
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    tag=st.sampled_from(["bool", "int", "float", "timestamp", "null", "str"]),
+    text=st.one_of(
+        st.text(alphabet="0123456789+-_.:xobeEtTzZ yesnoYNn", max_size=12),
+        st.sampled_from(["", "maybe", "0x", "_", "2024-13-01", "2024-01-02 10:00:00 +99"]),
+    ),
+)
+def test_an_explicit_tag_on_any_text_gives_data_or_a_clean_error(tag: str, text: str) -> None:
+    # PyYAML's constructors trust the resolver's patterns: `!!bool maybe` raised KeyError.
+    try:
+        doc = load_text(f"v: !!{tag} {json.dumps(text)}")
+    except LoadError as exc:
+        assert (exc.rule, exc.line, exc.column) == ("yaml-tag", 1, 4)
+        assert exc.message == f"{text!r} is not a valid {tag}"
+    else:
+        assert list(doc.data) == ["v"]
