@@ -576,7 +576,7 @@ console.log(JSON.stringify({ nodes, edges: db.getEdges().map((e) => [e.start, e.
 """
 
 
-# Mermaid 12 and jsdom, pinned in tests/mermaid/package-lock.json; `make test` runs npm ci.
+# Mermaid 11 and jsdom (both run on Node 18), pinned in tests/mermaid/package-lock.json; `make test` runs npm ci.
 MERMAID_DIR = Path(__file__).parent / "mermaid"
 
 
