@@ -427,16 +427,14 @@ def test_wheel_ships_the_templates_and_renders_without_the_source_tree(tmp_path:
     import zipfile
 
     names = set(zipfile.ZipFile(wheel).namelist())
-    for name in (
-        "html.html.j2",
-        "markdown.md.j2",
-        "pdf.html.j2",
-        "style.css",
-        "pdf.css",
-        "fonts/NotoSans-Regular.ttf",
-        "fonts/OFL.txt",
-    ):
-        assert f"postmortem/templates/{name}" in names, name
+    # Every template, stylesheet and font, and the PEP 561 marker for type checkers.
+    shipped = {
+        f"postmortem/templates/{p.relative_to(ROOT / 'templates').as_posix()}"
+        for p in (ROOT / "templates").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert "postmortem/templates/index.html.j2" in shipped
+    assert sorted((shipped | {"postmortem/py.typed"}) - names) == []
     site = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(site)
     work = tmp_path / "elsewhere"
