@@ -84,9 +84,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## golden: rewrite the golden files from the current output (review the diff!)
-golden: $(STAMP) $(AXE) $(MERMAID)
-	POSTMORTEM_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q
+## golden: rewrite the golden files from the current output (review the diff!): the
+## examples' rendered site (tests/golden/examples/) and the fixtures' expected messages
+golden: $(STAMP) debs-pdf
+	POSTMORTEM_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden_tree.py tests/test_check_fixtures.py
 	git status --short tests/
 
 ## bench: time postmortem against the libraries' floor and check-jsonschema (~20 min);
