@@ -47,8 +47,10 @@ def assert_golden_tree(files: dict[str, str], folder: Path) -> None:
 
 def _check_golden(files: dict[str, str], folder: Path, *, whole: bool) -> None:
     """Report every missing, differing (as a unified diff) and, for a tree, extra file."""
-    kept = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    extra = sorted(set(kept) - set(files)) if whole and folder.is_dir() else []
+    extra: list[str] = []
+    if whole:
+        kept = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+        extra = sorted(kept - set(files))
     if UPDATE_GOLDEN:
         for name, text in files.items():
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
