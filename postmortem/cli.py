@@ -10,7 +10,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,10 +18,13 @@ from postmortem import __version__
 from postmortem.errors import EXIT_INVALID, EXIT_USAGE, PostmortemError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from postmortem.checker import Policy
     from postmortem.config import Settings
     from postmortem.writers import Options
 
+_F = TypeVar("_F", bound="Callable[..., Any]")
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -237,24 +240,39 @@ def _formats(
     return chosen
 
 
+# The options that `render` and `index` share, declared once so that both commands parse
+# them alike; each command may say in its own words what the option means for it (help).
+_SITE_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "output": (("-o", "--output", "outdir"), {"type": click.Path(file_okay=False)}),
+    "formats": (("-f", "--formats"), {"callback": _formats}),
+    "templates": (("--templates",), {"type": click.Path(exists=True, file_okay=False)}),
+    "today": (
+        ("--today",),
+        {
+            "type": click.DateTime(["%Y-%m-%d"]),
+            "help": "The date that open action items are overdue against (default: today).",
+        },
+    ),
+    "quiet": (("-q", "--quiet"), {"is_flag": True, "help": "Print nothing but errors."}),
+}
+
+
+def _site_option(name: str, **attrs: Any) -> Callable[[_F], _F]:
+    """One of the options `render` and `index` share, with any help of the command's own."""
+    declarations, shared = _SITE_OPTIONS[name]
+    return click.option(*declarations, **{**shared, **attrs})
+
+
 @cli.command("render", context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    type=click.Path(file_okay=False),
-    help="Folder to write <id>.md, <id>.html and <id>.pdf into (default: site).",
+@_site_option(
+    "output", help="Folder to write <id>.md, <id>.html and <id>.pdf into (default: site)."
 )
-@click.option(
-    "-f",
-    "--formats",
-    callback=_formats,
-    help="Comma-separated formats to write: md, html, pdf (default: all three).",
+@_site_option(
+    "formats", help="Comma-separated formats to write: md, html, pdf (default: all three)."
 )
-@click.option(
-    "--templates",
-    type=click.Path(exists=True, file_okay=False),
+@_site_option(
+    "templates",
     help="Folder of your own templates; each may extend the built-in one (builtin/NAME).",
 )
 @click.option(
@@ -267,11 +285,7 @@ def _formats(
     type=click.Choice(["pdf/a-3b", "pdf/ua-1"], case_sensitive=False),
     help="pdf/a-3b: archival PDF/A-3b; pdf/ua-1: tagged PDF/UA-1 for assistive technology.",
 )
-@click.option(
-    "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="The date that open action items are overdue against (default: today).",
-)
+@_site_option("today")
 @click.option(
     "-j",
     "--jobs",
@@ -285,7 +299,7 @@ def _formats(
     callback=lambda ctx, param, value: _shard(value),
     help="Render only slice K of N (stable, by id) and no index; join with `postmortem index`.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_site_option("quiet")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written or removed.")
 def render_command(
     paths: tuple[str, ...],
@@ -427,30 +441,13 @@ def _options(settings: Settings, pdf_variant: str | None) -> Options:
 
 @cli.command("index", context_settings=CONTEXT)
 @click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    type=click.Path(file_okay=False),
-    help="Folder of the joined site (default: site).",
+@_site_option("output", help="Folder of the joined site (default: site).")
+@_site_option(
+    "formats", help="The formats the shards were rendered with (the index is made as md and html)."
 )
-@click.option(
-    "-f",
-    "--formats",
-    callback=_formats,
-    help="The formats the shards were rendered with (the index is made as md and html).",
-)
-@click.option(
-    "--templates",
-    type=click.Path(exists=True, file_okay=False),
-    help="The templates folder the shards were rendered with.",
-)
-@click.option(
-    "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="The date that open action items are overdue against (default: today).",
-)
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_site_option("templates", help="The templates folder the shards were rendered with.")
+@_site_option("today")
+@_site_option("quiet")
 def index_command(
     shards: tuple[str, ...],
     outdir: str | None,

@@ -32,25 +32,54 @@ def run_cli(*args: str, cwd: Path | None = None) -> Result:
 
 
 def assert_golden(actual: str, expected_path: Path) -> None:
-    """Compare with a golden file, showing a unified diff; rewrite it under `make golden`."""
+    """Compare text with one golden file; rewrite it under `make golden`."""
+    _check_golden({expected_path.name: actual}, expected_path.parent, whole=False)
+
+
+def assert_golden_tree(files: dict[str, str], folder: Path) -> None:
+    """Compare a whole tree of texts (relative name -> text) with a golden folder.
+
+    Every file is compared, and a golden file that is no longer produced is a difference
+    too; `make golden` rewrites the folder to hold exactly these files.
+    """
+    _check_golden(files, folder, whole=True)
+
+
+def _check_golden(files: dict[str, str], folder: Path, *, whole: bool) -> None:
+    """Report every missing, differing (as a unified diff) and, for a tree, extra file."""
+    extra: list[str] = []
+    if whole:
+        kept = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+        extra = sorted(kept - set(files))
     if UPDATE_GOLDEN:
-        expected_path.parent.mkdir(parents=True, exist_ok=True)
-        expected_path.write_text(actual, encoding="utf-8", newline="")
+        for name, text in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8", newline="")
+        for name in extra:
+            (folder / name).unlink()
         return
-    if not expected_path.exists():
-        pytest.fail(f"missing golden file {expected_path}; run `make golden` and review it")
-    expected = expected_path.read_text(encoding="utf-8")
-    if actual != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                actual.splitlines(keepends=True),
-                str(expected_path),
-                "actual",
+    problems = [f"{folder / name}: no longer produced" for name in extra]
+    for name, actual in sorted(files.items()):
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{path}: missing")
+            continue
+        expected = path.read_text(encoding="utf-8")
+        if actual != expected:
+            problems.append(
+                "".join(
+                    difflib.unified_diff(
+                        expected.splitlines(keepends=True),
+                        actual.splitlines(keepends=True),
+                        str(path),
+                        "actual",
+                    )
+                )
             )
-        )
+    if problems:
         pytest.fail(
-            f"output differs from {expected_path.name} (run `make golden` if intended):\n{diff}"
+            f"output differs from the golden files in {folder} (run `make golden` if "
+            "intended, and review `git diff`):\n" + "\n".join(problems)
         )
 
 

@@ -9,7 +9,7 @@ postmortem's PDF. Screenshots and Chromium's PDFs are saved in tests/browser/scr
 for a reviewer (README, "Seen as readers see it").
 
 Needs Debian's `chromium` (never a browser that Playwright downloads) and axe-core from
-`npm ci --prefix tests/browser`; `make test` and .ci/run install both.
+`npm ci --prefix tests/browser`; `make test` installs both.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ import pytest
 from postmortem.checker import check_file
 
 from conftest import FIXTURES, INCIDENTS, ROOT, run_cli
+
+# Chromium through Playwright, and axe-core from npm: `-m "not browser"` leaves these out.
+pytestmark = [pytest.mark.browser, pytest.mark.node]
 
 BROWSER = ROOT / "tests" / "browser"
 SCREENSHOTS = BROWSER / "screenshots"
@@ -96,7 +99,7 @@ def _script(name: str) -> str:
 @pytest.fixture(scope="module")
 def reports(pages: dict[str, Path]) -> dict[str, PageReport]:
     if not Path(CHROMIUM).is_file():
-        pytest.fail(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does)")
+        pytest.fail(f"no Chromium at {CHROMIUM}: `make test` installs it (apt-get)")
     if not AXE.is_file():
         pytest.fail(f"axe-core is missing: run `npm ci --prefix {BROWSER.relative_to(ROOT)}`")
     from playwright.sync_api import sync_playwright

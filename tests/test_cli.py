@@ -223,3 +223,49 @@ def test_a_bare_step_id_in_caused_by_gets_the_list_it_needs(tmp_path: Path) -> N
     assert result.exit_code == 1
     assert f"{record}:28:16: error: " in result.stdout
     assert "write one step as a list: [pool]" in result.stdout
+
+
+# The options `render` and `index` share, by destination name.
+SHARED = ("outdir", "formats", "templates", "today", "quiet")
+
+
+def test_render_and_index_declare_their_shared_options_alike() -> None:
+    from postmortem.cli import cli
+
+    def declared(command: str) -> dict[str, tuple[object, ...]]:
+        params = {p.name: p for p in cli.commands[command].params}
+        shape = {}
+        for name in SHARED:
+            info = params[name].to_info_dict()
+            info.pop("help")  # each command says what the option means for it
+            shape[name] = (info, params[name].callback)
+        return shape
+
+    assert declared("render") == declared("index")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--today", "2024-02-30"], "Invalid value for '--today'"),
+        (["-f", "md,docx"], "docx: choose from md, html, pdf"),
+        (["--formats", " , "], "nothing: choose from"),
+        (["--templates", "no-such-folder"], "Invalid value for '--templates'"),
+        (["-o"], "Option '-o' requires an argument"),
+    ],
+)
+def test_render_and_index_refuse_a_shared_option_the_same_way(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    shard = tmp_path / "shard"
+    shard.mkdir()
+    errors = []
+    for command, path in (
+        ("render", str(FIXTURES / "valid" / "minimal.yaml")),
+        ("index", str(shard)),
+    ):
+        result = run_cli(command, path, *args, cwd=tmp_path)
+        assert result.exit_code == 2, (command, result.stderr)
+        assert message in result.stderr, (command, result.stderr)
+        errors.append(result.stderr.splitlines()[-1])
+    assert errors[0] == errors[1]

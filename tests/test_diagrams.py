@@ -576,10 +576,12 @@ console.log(JSON.stringify({ nodes, edges: db.getEdges().map((e) => [e.start, e.
 """
 
 
-# Mermaid 12 and jsdom, pinned in tests/mermaid/package-lock.json; `make test` runs npm ci.
+# Mermaid 11 and jsdom (both run on Node 18), pinned in tests/mermaid/package-lock.json;
+# `make test` runs npm ci.
 MERMAID_DIR = Path(__file__).parent / "mermaid"
 
 
+@pytest.mark.node
 def test_mermaid_parser_reads_back_exactly_our_nodes_and_edges(tmp_path: Path):
     assert (MERMAID_DIR / "node_modules" / "mermaid").is_dir(), "run `make test` (npm ci)"
     c = hostile_cascade()

@@ -15,7 +15,7 @@ import pypdf
 import pytest
 from markdown_it import MarkdownIt
 
-from conftest import FIXTURES, INCIDENTS, ROOT, assert_golden, run_cli
+from conftest import FIXTURES, INCIDENTS, ROOT, run_cli
 
 TODAY = "2026-01-15"
 EXAMPLES = sorted(INCIDENTS.glob("*.yaml"))
@@ -54,14 +54,6 @@ def _visible_text_of_html(html: str) -> str:
 
 def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
-
-
-@pytest.mark.parametrize("record", EXAMPLES, ids=lambda p: p.stem)
-def test_golden_markdown_and_html(examples_site: Path, record: Path) -> None:
-    ident = record.stem
-    for fmt in ("md", "html"):
-        actual = (examples_site / f"{ident}.{fmt}").read_text(encoding="utf-8")
-        assert_golden(actual, ROOT / "tests" / "golden" / f"{ident}.{fmt}")
 
 
 @pytest.mark.parametrize("record", EXAMPLES, ids=lambda p: p.stem)
@@ -427,16 +419,14 @@ def test_wheel_ships_the_templates_and_renders_without_the_source_tree(tmp_path:
     import zipfile
 
     names = set(zipfile.ZipFile(wheel).namelist())
-    for name in (
-        "html.html.j2",
-        "markdown.md.j2",
-        "pdf.html.j2",
-        "style.css",
-        "pdf.css",
-        "fonts/NotoSans-Regular.ttf",
-        "fonts/OFL.txt",
-    ):
-        assert f"postmortem/templates/{name}" in names, name
+    # Every template, stylesheet and font, and the PEP 561 marker for type checkers.
+    shipped = {
+        f"postmortem/templates/{p.relative_to(ROOT / 'templates').as_posix()}"
+        for p in (ROOT / "templates").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert "postmortem/templates/index.html.j2" in shipped
+    assert sorted((shipped | {"postmortem/py.typed"}) - names) == []
     site = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(site)
     work = tmp_path / "elsewhere"
