@@ -597,7 +597,8 @@ def extract_command(pdf: str, output: str | None, force: bool) -> None:
             data = Path(pdf).read_bytes()
         except OSError as exc:
             raise PostmortemError(f"cannot read {pdf}: {exc.strerror}") from None
-        click.get_binary_stream("stdout").write(extract_record(data, pdf).data)
+        # sys.stdout's binary layer, as click.get_binary_stream (deprecated in click 8.5) gave.
+        sys.stdout.buffer.write(extract_record(data, pdf).data)
         return
     path = extract_to(Path(pdf), Path(output) if output else None, force=force)
     _say(f"wrote {path}")
