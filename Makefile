@@ -75,10 +75,11 @@ check: $(STAMP)
 test: $(STAMP) debs-test $(AXE) $(MERMAID)
 	$(BIN)/python -m pytest
 
-## lint: ruff, as CI runs it
+## lint: ruff, then mypy --strict over postmortem/ ([tool.mypy]), as CI runs it
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

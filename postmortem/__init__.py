@@ -105,6 +105,8 @@ def render(
     from postmortem.manifest import digest
     from postmortem.workers import Task, guarded
 
+    # settings are options()'s other keywords, passed on as given: mypy cannot match
+    # `**object` to them; options() refuses an unknown one (TypeError).
     chosen = options(formats=formats, today=today, **settings)  # type: ignore[arg-type]
     [result] = check([path], policy)
     if result.incident is None:
@@ -134,6 +136,8 @@ def build(
     from postmortem.checker import DEFAULT_POLICY
     from postmortem.pipeline import build as run
 
+    # settings are options()'s other keywords, passed on as given: mypy cannot match
+    # `**object` to them; options() refuses an unknown one (TypeError).
     chosen = options(formats=formats, today=today, **settings)  # type: ignore[arg-type]
     return run(
         [Path(p) for p in paths],

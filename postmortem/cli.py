@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -72,8 +72,9 @@ def _paths(paths: tuple[str, ...], settings: Settings) -> tuple[str, ...]:
     return (str(folder),)
 
 
-def _day(value: object) -> date | None:
-    return value.date() if value is not None else None  # type: ignore[attr-defined]
+def _day(value: datetime | None) -> date | None:
+    """The date of a `click.DateTime` option's value."""
+    return value.date() if value is not None else None
 
 
 class _Group(click.Group):
@@ -196,7 +197,7 @@ def schema_command() -> None:
     type=click.DateTime(["%Y-%m-%d"]),
     help="The day the incident started (default: today).",
 )
-def new_command(ident: str, folder: str | None, title: str | None, day: object) -> None:
+def new_command(ident: str, folder: str | None, title: str | None, day: datetime | None) -> None:
     """Write a commented skeleton record, ID.yaml, to fill in.
 
     The skeleton is a valid draft: it passes `check` as written, and still does once its
@@ -308,7 +309,7 @@ def render_command(
     templates: str | None,
     page_size: str | None,
     pdf_variant: str | None,
-    today: object,
+    today: datetime | None,
     jobs: int | None,
     force: bool,
     shard: tuple[int, int] | None,
@@ -453,7 +454,7 @@ def index_command(
     outdir: str | None,
     formats: tuple[str, ...] | None,
     templates: str | None,
-    today: object,
+    today: datetime | None,
     quiet: bool,
 ) -> None:
     """Join the output folders of `render --shard K/N` into one site with its index.
@@ -521,7 +522,7 @@ def actions_command(
     overdue: bool,
     owner: str | None,
     output_format: str,
-    today: object,
+    today: datetime | None,
     fail_on_overdue: bool,
 ) -> None:
     """List action items across incident records, for people and scripts.
@@ -597,7 +598,8 @@ def extract_command(pdf: str, output: str | None, force: bool) -> None:
             data = Path(pdf).read_bytes()
         except OSError as exc:
             raise PostmortemError(f"cannot read {pdf}: {exc.strerror}") from None
-        click.get_binary_stream("stdout").write(extract_record(data, pdf).data)
+        # sys.stdout's binary layer, as click.get_binary_stream (deprecated in click 8.5) gave.
+        sys.stdout.buffer.write(extract_record(data, pdf).data)
         return
     path = extract_to(Path(pdf), Path(output) if output else None, force=force)
     _say(f"wrote {path}")

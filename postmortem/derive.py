@@ -47,6 +47,10 @@ def iso_duration(delta: timedelta) -> str:
     return f"PT{hours}H{minutes}M{secs}S"
 
 
+# Inside Clock, `date` names its method; its annotations name the class by this alias.
+_Date = date
+
+
 @dataclass(frozen=True)
 class Clock:
     """Times shown in the record's zone, with the zone's abbreviation (`07:30 PST`).
@@ -85,7 +89,7 @@ class Clock:
             text = self._memo["full", when] = f"{self.date(when)} {self.time(when)}"
         return text
 
-    def short(self, when: datetime, day: date) -> str:
+    def short(self, when: datetime, day: _Date) -> str:
         """`07:30 PST` on `day` (the incident's date), else the full date and time."""
         return self.time(when) if self.local(when).date() == day else self.full(when)
 

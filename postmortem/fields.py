@@ -39,7 +39,9 @@ def markdown_parser(validate_link: Callable[[str], bool]) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.disable(["heading", "lheading"])
-    md.validateLink = validate_link  # type: ignore[method-assign]
+    # markdown-it reads validateLink from the instance: replacing it there is its hook, but
+    # mypy sees a method (with self) swapped for a plain function.
+    md.validateLink = validate_link  # type: ignore[method-assign,assignment]
     return md
 
 

@@ -42,7 +42,7 @@ from postmortem.writers import Options, source_date_epoch
 log = get_plugin_logger(__name__)
 
 
-class _Day(c.BaseConfigOption[date | None]):
+class _Day(base.BaseConfigOption[date | None]):
     """A date, written as YAML's `2024-03-20` or as text."""
 
     def run_validation(self, value: object) -> date | None:

@@ -83,7 +83,7 @@ _TEXT = re.compile(TEXT_PATTERN)
 _CONTROL_CHAR = re.compile(f"[{_CONTROL}]")
 
 
-def describe(value: Any) -> str:
+def describe(value: object) -> str:
     """Name a loaded YAML value's type the way a record author thinks of it."""
     if value is None:
         return "nothing (null)"
@@ -107,7 +107,7 @@ def _fail(rule: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(rule, "{message}", {"message": message})
 
 
-def _expect_str(value: Any, kind: str) -> str:
+def _expect_str(value: object, kind: str) -> str:
     if not isinstance(value, str):
         raise _fail("type", f"expected {kind}, got {describe(value)}")
     return value
@@ -117,7 +117,7 @@ def _validator(check: Callable[[Any], Any], schema: dict[str, Any]) -> Any:
     return (PlainValidator(check), WithJsonSchema(schema))
 
 
-def _markdown(value: Any, limit: int = MAX_TEXT) -> str:
+def _markdown(value: object, limit: int = MAX_TEXT) -> str:
     value = _expect_str(value, "text")
     if not _TEXT.search(value):
         raise _fail("empty", "must not be empty")
@@ -126,7 +126,7 @@ def _markdown(value: Any, limit: int = MAX_TEXT) -> str:
     return value
 
 
-def _line(value: Any) -> str:
+def _line(value: object) -> str:
     value = _markdown(value, MAX_LINE)
     if not _LINE.match(value):
         char = _CONTROL_CHAR.search(value)
@@ -140,7 +140,7 @@ def _line(value: Any) -> str:
     return value.strip()
 
 
-def _slug(value: Any) -> str:
+def _slug(value: object) -> str:
     value = _expect_str(value, "an id")
     if not _SLUG.match(value):
         raise _fail(
@@ -158,7 +158,7 @@ def is_valid_id(value: str) -> bool:
     return bool(_SLUG.match(value)) and not _DEVICE.match(value)
 
 
-def _time(value: Any) -> datetime:
+def _time(value: object) -> datetime:
     return _in_range(_parse_time(value))
 
 
@@ -172,7 +172,7 @@ def _in_range(value: datetime) -> datetime:
     return value
 
 
-def _parse_time(value: Any) -> datetime:
+def _parse_time(value: object) -> datetime:
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
@@ -192,7 +192,7 @@ def _parse_time(value: Any) -> datetime:
     raise _fail("time", f"{value!r} is not a date-time such as 2021-12-07T07:30:00-08:00")
 
 
-def _date(value: Any) -> date:
+def _date(value: object) -> date:
     if isinstance(value, datetime):
         raise _fail("date", "expected a date (YYYY-MM-DD), got a date-time")
     if isinstance(value, date):
@@ -206,7 +206,7 @@ def _date(value: Any) -> date:
     raise _fail("date", f"{value!r} is not a date (YYYY-MM-DD)")
 
 
-def _url(value: Any) -> str:
+def _url(value: object) -> str:
     value = _expect_str(value, "a URL")
     if not _URL.match(value):
         raise _fail("url", f"{value!r} is not an http:// or https:// URL")
@@ -228,7 +228,7 @@ def zones() -> frozenset[str]:
     return frozenset(text.split())
 
 
-def _zone(value: Any) -> str:
+def _zone(value: object) -> str:
     value = _expect_str(value, "an IANA time zone name")
     if value not in zones():
         close = difflib.get_close_matches(value, sorted(zones()), n=1, cutoff=0.6)
@@ -238,7 +238,9 @@ def _zone(value: Any) -> str:
 
 
 def _choice(*values: str) -> Any:
-    def check(value: Any) -> str:
+    """The validator and JSON Schema of a text field that takes one of `values`."""
+
+    def check(value: object) -> str:
         value = _expect_str(value, "one of: " + ", ".join(values))
         if value not in values:
             close = difflib.get_close_matches(value, values, n=1, cutoff=0.6)
@@ -246,10 +248,10 @@ def _choice(*values: str) -> Any:
             raise _fail("enum", f"{value!r} is not one of: {', '.join(values)}{hint}")
         return value
 
-    return Annotated[str, *_validator(check, {"type": "string", "enum": list(values)})]
+    return _validator(check, {"type": "string", "enum": list(values)})
 
 
-def _caused_by(value: Any) -> list[str]:
+def _caused_by(value: object) -> list[str]:
     if value == "trigger":
         return ["trigger"]
     if isinstance(value, str) and 0 < len(value) <= 64:
@@ -307,28 +309,31 @@ CausedBy = Annotated[
     ),
 ]
 
-Status = _choice("draft", "review", "final")
-TriggerKind = _choice(
-    "change",
-    "deploy",
-    "config",
-    "operation",
-    "capacity",
-    "load",
-    "software",
-    "hardware",
-    "power",
-    "network",
-    "dependency",
-    "security",
-    "unknown",
-)
-DetectionMethod = _choice(
-    "alert", "monitoring", "customer-report", "staff-report", "external", "other"
-)
-ActionKind = _choice("prevent", "mitigate", "detect", "process", "other")
-Priority = _choice("P0", "P1", "P2", "P3")
-ActionStatus = _choice("open", "in-progress", "done", "wont-do")
+Status = Annotated[str, *_choice("draft", "review", "final")]
+TriggerKind = Annotated[
+    str,
+    *_choice(
+        "change",
+        "deploy",
+        "config",
+        "operation",
+        "capacity",
+        "load",
+        "software",
+        "hardware",
+        "power",
+        "network",
+        "dependency",
+        "security",
+        "unknown",
+    ),
+]
+DetectionMethod = Annotated[
+    str, *_choice("alert", "monitoring", "customer-report", "staff-report", "external", "other")
+]
+ActionKind = Annotated[str, *_choice("prevent", "mitigate", "detect", "process", "other")]
+Priority = Annotated[str, *_choice("P0", "P1", "P2", "P3")]
+ActionStatus = Annotated[str, *_choice("open", "in-progress", "done", "wont-do")]
 
 
 class Strict(BaseModel):

@@ -59,8 +59,8 @@ def join_shards(
     before = target.load_manifest()
     begin(target, before)
     ours = {n for e in before.records.values() for n in e.outputs} if before else set()
-    for name, sources in sorted(copies.items()):
-        found = {source.path(name): source.read(name) for source in sources}
+    for name, shards in sorted(copies.items()):
+        found = {shard.path(name): shard.read(name) for shard in shards}
         for path, data in found.items():
             if data is None:
                 raise PostmortemError(

@@ -27,7 +27,7 @@ class ImpactSummary:
 
 @dataclass(frozen=True, slots=True)
 class DetectionSummary:
-    time: datetime
+    time: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

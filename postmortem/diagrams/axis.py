@@ -84,7 +84,8 @@ def _instants(start: datetime, end: datetime, tz: ZoneInfo, step: int) -> list[d
             wall = midnight + timedelta(seconds=seconds)
             offset = tz.utcoffset(wall)
             if offset == tz.utcoffset(wall.replace(fold=1)):
-                # One offset either way: the wall time exists once (most of them).
+                # One offset either way: the wall time exists once (most of them). A ZoneInfo
+                # always has an offset; typeshed's tzinfo.utcoffset allows None.
                 instant = (wall - offset).replace(tzinfo=UTC)  # type: ignore[operator]
                 if start <= instant <= end:
                     found[instant] = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from itertools import pairwise
+from typing import Any
 
 # Exact crossing minimisation runs when no layer is wider than this (8! orders per layer)...
 EXACT_MAX_LAYER = 8
@@ -157,7 +158,8 @@ def _exact(
     tally: Tally,
 ) -> tuple[list[list[int]], int]:
     """Branch and bound over all layer orders, top down; within budget it finds the minimum."""
-    best: list = [start_count, start]
+    # [fewest crossings so far, the order that has them]: one cell the closures update.
+    best: list[Any] = [start_count, start]
     chosen: list[list[int]] = []
     steps = 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 # Search steps for the exhaustive flag placement (a fixed count keeps output deterministic).
 FLAG_BUDGET = 50_000
@@ -135,7 +136,8 @@ def _flags_exact(
 ) -> list[Slot] | None:
     """Depth-first over every (row, side) per label; the best under `bound`, or None."""
     order = sorted(range(len(items)), key=lambda i: (items[i][0], i))
-    best: list = [bound, None]
+    # [best (crossings, rows) so far, the slots that have it]: one cell the closures update.
+    best: list[Any] = [bound, None]
     placed: list[tuple[float, Slot]] = []
     chosen: dict[int, Slot] = {}
     steps = 0
@@ -166,7 +168,8 @@ def _flags_exact(
 
     with contextlib.suppress(_Stop):
         go(0, 0, 0)
-    return best[1]
+    slots: list[Slot] | None = best[1]
+    return slots
 
 
 def _flags_in_order(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 from postmortem.diagrams import metrics, palette
@@ -24,10 +25,10 @@ def num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _attrs(attrs: dict[str, Attr]) -> str:
+def _attrs(attrs: Mapping[str, Attr]) -> str:
     return "".join(
         [
-            f' {key}="{num(value)}"'  # type: ignore[arg-type]
+            f' {key}="{num(value)}"'
             if value.__class__ is float
             else f' {key}="{escape(str(value))}"'
             for key, value in attrs.items()
@@ -35,7 +36,7 @@ def _attrs(attrs: dict[str, Attr]) -> str:
     )
 
 
-def el(name: str, attrs: dict[str, Attr], body: str | None = None) -> str:
+def el(name: str, attrs: Mapping[str, Attr], body: str | None = None) -> str:
     """One element; attribute values are escaped, `body` must already be markup."""
     opening = name + _attrs(attrs)
     return f"<{opening}/>" if body is None else f"<{opening}>{body}</{name}>"
@@ -43,12 +44,12 @@ def el(name: str, attrs: dict[str, Attr], body: str | None = None) -> str:
 
 # Each palette class's own attributes, written once: `class` first, its colours last.
 _PAINT = {
-    cls: (f' class="{escape(cls)}"', _attrs(palette.paint(cls)), frozenset(palette.paint(cls)))  # type: ignore[arg-type]
+    cls: (f' class="{escape(cls)}"', _attrs(palette.paint(cls)), frozenset(palette.paint(cls)))
     for cls in palette.CLASSES
 }
 
 
-def painted(name: str, cls: str, attrs: dict[str, Attr], body: str | None = None) -> str:
+def painted(name: str, cls: str, attrs: Mapping[str, Attr], body: str | None = None) -> str:
     """An element of palette class `cls`, with its light colours as presentation attributes."""
     known = _PAINT.get(cls)
     if known is None or not known[2].isdisjoint(attrs):

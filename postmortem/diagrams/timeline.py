@@ -70,7 +70,9 @@ def _roundness(number: int) -> int:
     return max((k for k in ROUND if number % k == 0), default=1)
 
 
-def _number_events(xs: list[float], numbers: list[int], lo: float, hi: float) -> tuple[bool, list]:
+def _number_events(
+    xs: list[float], numbers: list[int], lo: float, hi: float
+) -> tuple[bool, list[tuple[int, place.Slot]]]:
     """Which event numbers to show in which row: all if they fit, else round numbers first.
 
     Returns whether all fit, and (event index, slot) pairs. Labels never overlap.
@@ -148,7 +150,13 @@ def timeline_svg(t: Timeline, *, title: str, desc: str, id_prefix: str = "pm") -
 
     # Events: dots on one row, numbers in the rows above, each on a patch of background.
     for e, x in zip(events, event_x, strict=True):
-        attrs = {"data-event": str(e.number), "cx": x, "cy": dot_y, "r": DOT, "stroke-width": "1"}
+        attrs: dict[str, svg.Attr] = {
+            "data-event": str(e.number),
+            "cx": x,
+            "cy": dot_y,
+            "r": DOT,
+            "stroke-width": "1",
+        }
         front.append(svg.painted("circle", "pm-event", attrs))
     ink = _ink(EVENT_SIZE)
     for i, slot in event_slots:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from markupsafe import Markup
 
 from postmortem.derive import View
@@ -14,7 +15,7 @@ from postmortem.writers.text import to_html, to_html_inline
 TEMPLATE = "html.html.j2"
 
 
-def html_env(templates: Path | None) -> Any:
+def html_env(templates: Path | None) -> jinja2.Environment:
     """The HTML Jinja environment with the Markdown-field filters."""
     env = environment("html", templates)
     if "md" not in env.filters:

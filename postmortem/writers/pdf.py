@@ -29,7 +29,8 @@ class FetchRefused(Exception):
     """A resource outside the allowed folders was asked for."""
 
 
-class LocalFetcher(URLFetcher):
+# WeasyPrint ships no types, so to mypy its URLFetcher is Any (disallow_subclassing_any).
+class LocalFetcher(URLFetcher):  # type: ignore[misc]
     """Serves the package's own assets and the record's checked images; nothing else.
 
     WeasyPrint asks its fetcher for every stylesheet, font, image and SVG reference,
@@ -118,9 +119,11 @@ def render_pdf(view: View, ctx: RenderContext) -> bytes:
     document = weasyprint.HTML(
         string=html, base_url=ctx.record_dir.resolve().as_uri() + "/", url_fetcher=fetcher
     )
-    return document.write_pdf(
+    # write_pdf() with no target returns the document's bytes (WeasyPrint ships no types).
+    pdf: bytes = document.write_pdf(
         uncompressed_pdf=False,
         pdf_variant=ctx.options.pdf_variant,
         attachments=[source_attachment(view, ctx)] if ctx.source else None,
         finisher=_finish,
     )
+    return pdf

@@ -158,7 +158,8 @@ def to_html(text: str) -> str:
     if simple is not None:
         return "".join(f"<p>{_html(p)}</p>\n" for p in simple)
     md = parser()
-    return md.renderer.render(_tokens(text), md.options, {})
+    html: str = md.renderer.render(_tokens(text), md.options, {})
+    return html
 
 
 def to_html_inline(text: str) -> str:
@@ -175,16 +176,16 @@ def plain_text(text: str) -> str:
     if simple is not None:
         words = " ".join("".join(" " if k == _BREAK else w for k, w, _ in p) for p in simple)
         return " ".join(words.split())
-    words: list[str] = []
+    parts: list[str] = []
     for token in _tokens(text):
         for child in token.children or ():
             if child.type in ("text", "code_inline"):
-                words.append(child.content)
+                parts.append(child.content)
             elif child.type in ("softbreak", "hardbreak"):
-                words.append(" ")
+                parts.append(" ")
         if token.type in ("paragraph_close", "list_item_close", "fence", "code_block"):
-            words.append(" " + token.content if token.type in ("fence", "code_block") else " ")
-    return " ".join("".join(words).split())
+            parts.append(" " + token.content if token.type in ("fence", "code_block") else " ")
+    return " ".join("".join(parts).split())
 
 
 # --- Markdown out -------------------------------------------------------------------------
@@ -443,9 +444,9 @@ def _table(node: _Node) -> str:
     width = len(rows[0])
     lines = ["| " + " | ".join(rows[0]) + " |"]
     lines.append("| " + " | ".join(rule.get(a, "---") for a in aligns[:width]) + " |")
-    for row in rows[1:]:
-        row = (row + [""] * width)[:width]
-        lines.append("| " + " | ".join(row) + " |")
+    for cells in rows[1:]:
+        cells = (cells + [""] * width)[:width]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
