@@ -1,0 +1,52 @@
+"""`postmortem actions`: list action items across records."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from postmortem.commands import common
+from postmortem.errors import EXIT_INVALID, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+
+def run(
+    paths: tuple[str, ...],
+    statuses: tuple[str, ...],
+    overdue: bool,
+    owner: str | None,
+    output_format: str,
+    today: datetime | None,
+    fail_on_overdue: bool,
+) -> None:
+    """Print the matching action items; exit 1 on an invalid record or (if asked) overdue."""
+    from postmortem.actions import FORMATTERS, collect
+    from postmortem.checker import check_paths
+    from postmortem.diagnostics import format_text, sort_issues
+    from postmortem.summary import RecordSummary
+
+    settings = common.settings(today=common.day(today))
+    paths = common.paths(paths, settings)
+    results = check_paths(paths, common.policy(settings))
+    if not results:
+        common.say(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}")
+        sys.exit(EXIT_USAGE)
+    for issue in sort_issues(i for r in results for i in r.issues):
+        click.echo(format_text(issue), err=True)
+    found = collect(
+        [RecordSummary.of(r.incident) for r in results if r.incident is not None],
+        today=settings.today,
+        statuses=statuses or ("open", "in-progress"),
+        overdue_only=overdue,
+        owner=owner,
+    )
+    click.echo(FORMATTERS[output_format](found), nl=False)
+    invalid = any(r.incident is None for r in results)
+    late = fail_on_overdue and any(a.overdue for a in found)
+    if late:
+        click.echo(f"{sum(a.overdue for a in found)} overdue action item(s)", err=True)
+    sys.exit(EXIT_INVALID if invalid or late else 0)

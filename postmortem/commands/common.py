@@ -1,0 +1,82 @@
+"""What several commands share: settings, the policy, the PATHs default, safe printing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from postmortem.errors import EXIT_USAGE
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from postmortem.checker import Policy
+    from postmortem.config import Settings
+    from postmortem.writers import Options
+
+
+def say(text: str, *, err: bool = True) -> None:
+    """Print one line that may hold foreign text (paths, values), made safe for CI logs."""
+    from postmortem.diagnostics import printable
+
+    click.echo(printable(text), err=err)
+
+
+def settings(**flags: object) -> Settings:
+    """Config file and environment, then the flags that were given (not None)."""
+    from postmortem.config import ConfigError, load_settings
+    from postmortem.diagnostics import format_text
+
+    try:
+        found = load_settings()
+    except ConfigError as exc:
+        for issue in exc.issues:
+            click.echo(format_text(issue), err=True)
+        sys.exit(EXIT_USAGE)
+    for key, value in flags.items():
+        if value is not None:
+            found.set(key, value, "command line")
+    return found
+
+
+def policy(settings: Settings) -> Policy:
+    """The checker's policy from the effective settings."""
+    from postmortem.checker import Policy
+
+    return Policy(timezone=settings["timezone"], severities=settings["severities"])
+
+
+def paths(given: tuple[str, ...], settings: Settings) -> tuple[str, ...]:
+    """The PATHs given, or the configured incidents folder."""
+    if given:
+        return given
+    folder = settings["incidents"]
+    if not Path(folder).is_dir():
+        say(
+            f"Error: no PATH given, and the incidents folder {folder} "
+            f"({settings.sources['incidents']}) does not exist"
+        )
+        sys.exit(EXIT_USAGE)
+    return (str(folder),)
+
+
+def day(value: datetime | None) -> date | None:
+    """The date of a `click.DateTime` option's value."""
+    return value.date() if value is not None else None
+
+
+def render_options(settings: Settings, pdf_variant: str | None) -> Options:
+    """The render options of `render` and of `index` (which must match the shards'): one place."""
+    from postmortem.writers import Options, source_date_epoch
+
+    return Options(
+        formats=settings["formats"],
+        templates=settings["templates"],
+        page_size=settings["page_size"],
+        today=settings.today,
+        source_date_epoch=source_date_epoch(),
+        pdf_variant=pdf_variant.lower() if pdf_variant else None,
+    )
