@@ -12,7 +12,8 @@ from pathlib import Path
 
 from postmortem.diagnostics import Issue
 from postmortem.fields import images, markdown_fields
-from postmortem.loader import Document, LoadError, load_bytes, read_file
+from postmortem.files import LoadError, read_file
+from postmortem.loader import Document, load_bytes
 from postmortem.model import Incident
 from postmortem.paths import Picture, record_problem
 from postmortem.validate import validate

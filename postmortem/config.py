@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from postmortem.diagnostics import Issue
-from postmortem.model import zones
+from postmortem.scalars import zones
 
 FORMATS = ("md", "html", "pdf")
 

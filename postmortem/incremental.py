@@ -17,7 +17,7 @@ from postmortem import __version__
 from postmortem.checker import Policy
 from postmortem.derive import is_overdue
 from postmortem.errors import PostmortemError
-from postmortem.loader import LoadError, read_file
+from postmortem.files import LoadError, read_file
 from postmortem.manifest import Entry, Manifest, digest, engines, tree_digest
 from postmortem.paths import PathRefused, Picture, picture_at, read_picture
 from postmortem.sinks import Sink

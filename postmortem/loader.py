@@ -12,40 +12,25 @@ PyYAML's constructor, so that:
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from sys import intern
-from typing import Any, cast
+from typing import Any
 
 import yaml
 from yaml import events
 
+from postmortem.files import LoadError, decode
+from postmortem.yaml_scalars import STD, position_of, scalar
+
 # libyaml's parser where PyYAML was built with it (the PyPI wheels are), else pure Python.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 20
 MAX_NODES = 100_000
 
-_STD = "tag:yaml.org,2002:"
-_ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-
 Path = tuple[str | int, ...]
 Pos = tuple[int, int]
-
-
-class LoadError(Exception):
-    """The file is not a record we can read; `line`/`column` are 1-based (0: whole file)."""
-
-    def __init__(self, message: str, rule: str, line: int = 0, column: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
-        self.rule = rule
-        self.line = line
-        self.column = column
 
 
 @dataclass
@@ -100,115 +85,6 @@ class Document:
                 return self.positions[path]
             path = path[:-1]
         return self.positions.get((), (1, 1))
-
-
-def read_file(path: str | os.PathLike[str]) -> bytes:
-    """Read a record's bytes, refusing files over MAX_BYTES before reading them whole."""
-    try:
-        # Non-blocking: a FIFO named like a record must not hang the build.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-        try:
-            mode = os.fstat(fd).st_mode
-            if not stat.S_ISREG(mode):
-                kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-                raise LoadError(f"cannot read file: {kind}; a record is a plain YAML file", "io")
-            # As many bytes as the file says it has, then one read to see the end: not a
-            # 1 MiB buffer for every record. Never more than MAX_BYTES + 1 in all.
-            expected = os.fstat(fd).st_size + 1
-            limit = MAX_BYTES + 1
-            parts: list[bytes] = []
-            total = 0
-            while total < limit:
-                chunk = os.read(fd, min(limit - total, max(expected - total, 65536)))
-                if not chunk:
-                    break
-                parts.append(chunk)
-                total += len(chunk)
-        finally:
-            os.close(fd)
-        raw = b"".join(parts)
-    except OSError as exc:
-        raise LoadError(f"cannot read file: {exc.strerror or exc}", "io") from None
-    if len(raw) > MAX_BYTES:
-        size = os.path.getsize(path)
-        raise LoadError(
-            f"file is {size:,} bytes; records are limited to {MAX_BYTES:,} bytes (1 MiB)",
-            "limit-size",
-            1,
-            1,
-        )
-    return raw
-
-
-def decode(raw: bytes) -> str:
-    """UTF-8 (a leading BOM is allowed) → text, or a LoadError at the first bad byte."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        head = raw[: exc.start]
-        line = head.count(b"\n") + 1
-        col = len(head[head.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-        raise LoadError(
-            f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
-            "encoding",
-            line,
-            col,
-        ) from None
-
-
-def _mark(ev: events.Event) -> Pos:
-    # The parser gives every event its marks; the stubs allow None for hand-built events.
-    mark = cast("yaml.Mark", ev.start_mark)
-    return mark.line + 1, mark.column + 1
-
-
-def _scalar(ev: events.ScalarEvent, tag: str) -> tuple[Any, str | None]:
-    """Construct a non-text scalar's value (its `tag` resolved); and how YAML 1.1 read it."""
-    if tag not in _ALLOWED_TAGS:
-        raise LoadError(
-            f"tag {tag!r} is not allowed: records hold plain data only", "yaml-tag", *_mark(ev)
-        )
-    node = yaml.ScalarNode(tag, ev.value)
-    try:
-        if tag.endswith(":null"):
-            value: Any = None
-        elif tag.endswith(":bool"):
-            value = _CONSTRUCTOR.construct_yaml_bool(node)
-        elif tag.endswith(":int"):
-            value = _CONSTRUCTOR.construct_yaml_int(node)
-        elif tag.endswith(":float"):
-            value = _CONSTRUCTOR.construct_yaml_float(node)
-        else:
-            value = _CONSTRUCTOR.construct_yaml_timestamp(node)
-    # PyYAML's constructors trust that the resolver's pattern matched; text under an
-    # explicit tag was never matched, and fails in their lookups (`!!bool maybe`: KeyError,
-    # `!!int ""`: IndexError, `!!timestamp x`: AttributeError), not only in int() or date().
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, yaml.YAMLError) as exc:
-        if ev.implicit[0]:
-            # A plain scalar that only looks like a date (2021-13-01) stays text;
-            # validation then says what is wrong with it.
-            return ev.value, None
-        raise LoadError(
-            f"{ev.value!r} is not a valid {tag[len(_STD) :]}", "yaml-tag", *_mark(ev)
-        ) from exc
-    if not ev.implicit[0] or value is None:
-        return value, None
-    return value, _reading(ev.value, value)
-
-
-def _reading(text: str, value: Any) -> str | None:
-    """Describe a surprising YAML 1.1 reading of a plain scalar, or None if unsurprising."""
-    if isinstance(value, bool):
-        return f"YAML 1.1 reads {text} as the boolean {str(value).lower()}"
-    if isinstance(value, int | float) and ":" in text:
-        return f"YAML 1.1 reads {text} as the base-60 number {value}"
-    if isinstance(value, int) and text.lstrip("+-").startswith("0") and text.strip("+-0"):
-        return f"YAML 1.1 reads {text} as the octal number {value}"
-    if isinstance(value, float) and str(value) != text:
-        return f"YAML 1.1 reads {text} as the number {value}"
-    if not isinstance(value, int | float):
-        return f"YAML reads {text} as a date"
-    return f"YAML reads {text} as a number"
 
 
 def load_bytes(raw: bytes, *, positions: bool = False) -> Document:
@@ -278,8 +154,8 @@ def _parse(text: str, places: Places | None) -> dict[str, Any]:
 
 # Plain scalar → its resolved tag: keys and enum values repeat across every record.
 _RESOLVED: dict[str, str] = {}
-_STR = _STD + "str"
-_COLLECTION_TAGS = (None, "!", _STD + "map", _STD + "seq")
+_STR = STD + "str"
+_COLLECTION_TAGS = (None, "!", STD + "map", STD + "seq")
 _NOTHING: Any = object()  # a sentinel: never a key, never a value
 
 
@@ -330,12 +206,12 @@ def _build(loader: yaml.SafeLoader, places: Places | None) -> dict[str, Any]:
                         if len(value) <= 64 and len(resolved) < 4096:
                             resolved[value] = tag
                     if tag != str_tag:
-                        value, reading = _scalar(ev, tag)
+                        value, reading = scalar(ev, tag)
             else:
                 if tag == "!":  # the non-specific tag: resolved as if plain
                     tag = resolve(yaml.ScalarNode, value, ev.implicit)
                 if tag != str_tag:
-                    value, reading = _scalar(ev, tag)
+                    value, reading = scalar(ev, tag)
         elif kind is mapping_start or kind is sequence_start:
             nodes += 1
             if nodes > max_nodes:
@@ -346,11 +222,11 @@ def _build(loader: yaml.SafeLoader, places: Places | None) -> dict[str, Any]:
                 raise LoadError(
                     f"tag {ev.tag!r} is not allowed: records hold plain data only",
                     "yaml-tag",
-                    *_mark(ev),
+                    *position_of(ev),
                 )
             if len(stack) >= MAX_DEPTH:
                 raise LoadError(
-                    f"nesting deeper than {MAX_DEPTH} levels", "limit-depth", *_mark(ev)
+                    f"nesting deeper than {MAX_DEPTH} levels", "limit-depth", *position_of(ev)
                 )
             value = {} if kind is mapping_start else []
         elif kind in collection_end:
@@ -364,14 +240,14 @@ def _build(loader: yaml.SafeLoader, places: Places | None) -> dict[str, Any]:
                 raise LoadError(
                     "more than one YAML document: a record file holds one incident",
                     "yaml-multidoc",
-                    *_mark(ev),
+                    *position_of(ev),
                 )
             continue
         elif kind is events.AliasEvent:
             raise LoadError(
                 "YAML aliases (*name) are not allowed: write the value out",
                 "yaml-alias",
-                *_mark(ev),
+                *position_of(ev),
             )
         else:  # the stream's start, a document's end
             continue
@@ -381,8 +257,8 @@ def _build(loader: yaml.SafeLoader, places: Places | None) -> dict[str, Any]:
             reading = None
         if not stack:
             if root is not nothing:  # pragma: no cover - the parser allows one root per document
-                raise LoadError("unexpected content", "yaml-syntax", *_mark(ev))
-            root, root_at = value, _mark(ev)
+                raise LoadError("unexpected content", "yaml-syntax", *position_of(ev))
+            root, root_at = value, position_of(ev)
         else:
             frame = stack[-1]
             container = frame[0]
@@ -417,7 +293,7 @@ def _too_many_nodes(ev: events.Event) -> LoadError:
     return LoadError(
         f"more than {MAX_NODES:,} YAML nodes: too large for an incident record",
         "limit-nodes",
-        *_mark(ev),
+        *position_of(ev),
     )
 
 
@@ -425,7 +301,7 @@ def _anchor(ev: events.NodeEvent) -> LoadError:
     return LoadError(
         f"YAML anchors (&{ev.anchor}) are not allowed: write the value out",
         "yaml-alias",
-        *_mark(ev),
+        *position_of(ev),
     )
 
 
@@ -453,13 +329,13 @@ def _record(
                     f"duplicate key {value!r} (first defined at line {first[0]}); YAML would "
                     "silently keep only the last one",
                     "duplicate-key",
-                    *_mark(ev),
+                    *position_of(ev),
                 )
-            places.key_positions[path] = _mark(ev)
+            places.key_positions[path] = position_of(ev)
             return path
         else:
             path = (*parent, key)
-    places.positions[path] = _mark(ev)
+    places.positions[path] = position_of(ev)
     if reading:
         places.readings[path] = reading
     return path
@@ -471,6 +347,6 @@ def _bad_key(ev: events.Event, key: Any) -> Exception:
         return LoadError(
             f"keys must be text; YAML reads this key as {type(key).__name__}: quote it",
             "key-type",
-            *_mark(ev),
+            *position_of(ev),
         )
     return _PositionsNeeded()

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from postmortem.errors import PostmortemError
-from postmortem.model import is_valid_id
+from postmortem.scalars import is_valid_id
 
 SKELETON = """\
 # Incident record, format 1: see `postmortem schema` for every key.

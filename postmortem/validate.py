@@ -10,15 +10,8 @@ from pydantic import BaseModel, ValidationError
 from postmortem.diagnostics import Issue
 from postmortem.fields import markdown_fields
 from postmortem.loader import Document, Path
-from postmortem.model import (
-    FORMAT_VERSION,
-    MAX_BRACKETS,
-    MAX_CAUSES,
-    Incident,
-    causes,
-    describe,
-    step_key,
-)
+from postmortem.model import FORMAT_VERSION, Incident, causes, step_key
+from postmortem.scalars import MAX_BRACKETS, MAX_CAUSES, describe
 
 _CONTAINERS = {"list_type": "a list", "model_type": "a mapping", "dict_type": "a mapping"}
 

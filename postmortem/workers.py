@@ -22,7 +22,7 @@ from postmortem.checker import DEFAULT_POLICY, Policy, Result, check_bytes
 from postmortem.derive import build_view
 from postmortem.diagnostics import Issue
 from postmortem.errors import PostmortemError
-from postmortem.loader import LoadError, read_file
+from postmortem.files import LoadError, read_file
 from postmortem.manifest import digest
 from postmortem.paths import read_picture
 from postmortem.writers import Options, RenderContext, renderer

@@ -21,7 +21,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from postmortem import model
+from postmortem import model, scalars
 from postmortem.actions import Action, format_csv
 from postmortem.checker import check_bytes
 from postmortem.derive import Clock
@@ -168,12 +168,12 @@ def test_json_output_stays_json_when_escaped(tmp_path: Path) -> None:
 # --- 8: ids, URLs, lines and times end where the string ends ---------------------------
 
 TYPES = {
-    "slug": model.Slug,
-    "line": model.Line,
-    "text": model.Markdown,
-    "url": model.Url,
-    "time": model.Time,
-    "date": model.Date,
+    "slug": scalars.Slug,
+    "line": scalars.Line,
+    "text": scalars.Markdown,
+    "url": scalars.Url,
+    "time": scalars.Time,
+    "date": scalars.Date,
 }
 BASES = ["evil", "con", "a.b-c_1", "Title", "https://example.com/x", "2024-03-02"]
 BASES += ["2024-03-02T10:00:00Z", "2024-03-02 10:00", "http://h"]
@@ -232,7 +232,7 @@ def test_python_and_the_json_schema_agree(kind: str, base: str, middle: str, end
 
 def test_blank_is_what_python_strips() -> None:
     """`must not be empty` in Python (str.strip) and in the schema (TEXT_PATTERN) agree."""
-    text = re.compile(model.TEXT_PATTERN)
+    text = re.compile(scalars.TEXT_PATTERN)
     for code in range(0x110000):
         char = chr(code)
         assert (text.search(char) is None) == char.isspace(), hex(code)
@@ -358,7 +358,7 @@ def test_every_time_check_accepts_can_be_shown(
     result = check_bytes("r.yaml", source.encode())
     if result.incident is None:
         assert [(i.line, i.rule) for i in result.issues] == [(12, "time")], result.issues
-        assert not model.MIN_YEAR <= year <= model.MAX_YEAR
+        assert not scalars.MIN_YEAR <= year <= scalars.MAX_YEAR
         return
     start = result.incident.impact.start
     start.astimezone(UTC)

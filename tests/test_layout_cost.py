@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from postmortem.diagrams import Cascade, Node, cascade_svg, layout
-from postmortem.model import MAX_CAUSES, MAX_STEPS
+from postmortem.scalars import MAX_CAUSES, MAX_STEPS
 
 from conftest import ROOT, run_cli
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from postmortem.loader import LoadError, decode, load_text
+from postmortem.files import LoadError, decode
+from postmortem.loader import load_text
 
 
 def test_positions_of_values_and_keys_are_one_based() -> None:
@@ -77,7 +78,7 @@ def test_explicit_standard_tags_are_allowed() -> None:
 
 
 def test_read_file_reads_whole_files_up_to_the_limit(tmp_path: Path) -> None:
-    from postmortem.loader import MAX_BYTES, LoadError, read_file
+    from postmortem.files import MAX_BYTES, LoadError, read_file
 
     for size in (0, 1, 70_000, MAX_BYTES):
         path = tmp_path / f"r{size}.yaml"

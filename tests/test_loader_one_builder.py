@@ -19,7 +19,8 @@ from test_properties import BASE, PATHS, _mutate, values
 from yaml import events
 
 import postmortem.loader as loader_module
-from postmortem.loader import LoadError, decode, load_text
+from postmortem.files import LoadError, decode
+from postmortem.loader import load_text
 
 from conftest import FIXTURES, INCIDENTS
 

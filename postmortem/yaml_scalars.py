@@ -1,0 +1,72 @@
+"""YAML scalars that are not text: their construction, and how YAML 1.1 read them."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import yaml
+from yaml import events
+
+from postmortem.files import LoadError
+
+STD = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {STD + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def position_of(ev: events.Event) -> tuple[int, int]:
+    """Where a parser event starts: (line, column), 1-based."""
+    # The parser gives every event its marks; the stubs allow None for hand-built events.
+    mark = cast("yaml.Mark", ev.start_mark)
+    return mark.line + 1, mark.column + 1
+
+
+def scalar(ev: events.ScalarEvent, tag: str) -> tuple[Any, str | None]:
+    """Construct a non-text scalar's value (its `tag` resolved); and how YAML 1.1 read it."""
+    if tag not in _ALLOWED_TAGS:
+        raise LoadError(
+            f"tag {tag!r} is not allowed: records hold plain data only",
+            "yaml-tag",
+            *position_of(ev),
+        )
+    node = yaml.ScalarNode(tag, ev.value)
+    try:
+        if tag.endswith(":null"):
+            value: Any = None
+        elif tag.endswith(":bool"):
+            value = _CONSTRUCTOR.construct_yaml_bool(node)
+        elif tag.endswith(":int"):
+            value = _CONSTRUCTOR.construct_yaml_int(node)
+        elif tag.endswith(":float"):
+            value = _CONSTRUCTOR.construct_yaml_float(node)
+        else:
+            value = _CONSTRUCTOR.construct_yaml_timestamp(node)
+    # PyYAML's constructors trust that the resolver's pattern matched; text under an
+    # explicit tag was never matched, and fails in their lookups (`!!bool maybe`: KeyError,
+    # `!!int ""`: IndexError, `!!timestamp x`: AttributeError), not only in int() or date().
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, yaml.YAMLError) as exc:
+        if ev.implicit[0]:
+            # A plain scalar that only looks like a date (2021-13-01) stays text;
+            # validation then says what is wrong with it.
+            return ev.value, None
+        raise LoadError(
+            f"{ev.value!r} is not a valid {tag[len(STD) :]}", "yaml-tag", *position_of(ev)
+        ) from exc
+    if not ev.implicit[0] or value is None:
+        return value, None
+    return value, _reading(ev.value, value)
+
+
+def _reading(text: str, value: Any) -> str | None:
+    """Describe a surprising YAML 1.1 reading of a plain scalar, or None if unsurprising."""
+    if isinstance(value, bool):
+        return f"YAML 1.1 reads {text} as the boolean {str(value).lower()}"
+    if isinstance(value, int | float) and ":" in text:
+        return f"YAML 1.1 reads {text} as the base-60 number {value}"
+    if isinstance(value, int) and text.lstrip("+-").startswith("0") and text.strip("+-0"):
+        return f"YAML 1.1 reads {text} as the octal number {value}"
+    if isinstance(value, float) and str(value) != text:
+        return f"YAML 1.1 reads {text} as the number {value}"
+    if not isinstance(value, int | float):
+        return f"YAML reads {text} as a date"
+    return f"YAML reads {text} as a number"
