@@ -32,7 +32,7 @@ def image_source(url: str) -> str | None:
 def markdown_parser(validate_link: Callable[[str], bool]) -> MarkdownIt:
     """How a record's Markdown is read, everywhere: CommonMark with GFM tables and
     strikethrough, raw HTML off, headings off (a field cannot add to the outline). The one
-    configuration of the renderers' parser (writers/text.py) and of check's image probe, so
+    configuration of the renderers' parser (writers/tokens.py) and of check's image probe, so
     that check sees exactly the images the renderers write."""
     from markdown_it import MarkdownIt
 

@@ -1,0 +1,353 @@
+"""Markdown fields re-written as safe Markdown, from their markdown-it tokens.
+
+The Markdown output is not the author's source passed through: it is re-written from the
+parsed tokens, so that renderers which pass raw HTML and any link scheme through
+(Python-Markdown inside MkDocs does) see only inert text where the record had HTML or a
+`javascript:` link. `<`, `>` and `&` become entities, which every Markdown renderer
+shows as the characters themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from markdown_it.token import Token
+
+from postmortem.writers.tokens import LINE_START as _LINE_START
+from postmortem.writers.tokens import link_allowed, tokens
+
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "~": "&#126;"}
+# Backslash escapes that CommonMark and Python-Markdown both understand.
+_BACKSLASHED = set("\\`*_[]#")
+# Every character but \n that `str.splitlines` (and so Jinja's `indent`) or a Markdown
+# renderer ends a line at. None may reach the output as itself: where a template indents
+# or a renderer splits, it would start a line no escape has looked at. The two Unicode
+# separators are printable and become entities (read back as themselves); the control
+# characters have no entity that both parsers read back and become escaped spaces (a
+# plain one could leave a line blank, or a list marker alone on its line).
+_BREAKS = {"\u2028": "&#8232;", "\u2029": "&#8233;"}
+_BREAKS |= dict.fromkeys("\r\x0b\x0c\x1c\x1d\x1e\x85", "&#32;")
+LINE_BREAKS = "\n" + "".join(_BREAKS)
+
+
+# Every kind of escape in one table, for str.translate (the templates print many values).
+_ESCAPES = (
+    {ord(ch): "\\" + ch for ch in _BACKSLASHED}
+    | {ord(k): v for k, v in _ENTITIES.items()}
+    | {ord(k): v for k, v in _BREAKS.items()}
+)
+
+
+# Any character `_ESCAPES` changes: most text has none, and a search costs less than translate.
+_ESCAPABLE = re.compile("[" + re.escape("\\`*_[]#&<>|~" + "".join(_BREAKS)) + "]")
+
+
+def _escaped(text: str) -> str:
+    return text if _ESCAPABLE.search(text) is None else text.translate(_ESCAPES)
+
+
+def escape_inline(text: str) -> str:
+    """Plain text → Markdown that renders as exactly this text, on one line."""
+    return _guard_line_start(_escaped(text.replace("\n", " ")))
+
+
+def _guard_line_start(text: str) -> str:
+    # A list marker, setext underline or ordered-list number at the start of a line.
+    first = text[:1]
+    if first and not (first in "-+=" or first.isdigit() or first.isspace()):
+        return text  # most text starts with a letter: no marker can follow
+    match = _LINE_START.match(text)
+    if not match:
+        return text
+    lead, marker = match.groups()
+    if marker[-1] in ".)":
+        return f"{lead}{marker[:-1]}\\{marker[-1]}{text[match.end() :]}"
+    return f"{lead}&#{ord(marker)};{text[match.end() :]}"
+
+
+class _Node:
+    """A token, or an open/close pair of tokens with what lies between: what the writer walks.
+
+    markdown-it's SyntaxTreeNode is the same tree with more bookkeeping, which cost as much
+    as all the rest of the Markdown output.
+    """
+
+    __slots__ = ("children", "tok", "type")
+
+    def __init__(self, kind: str, tok: Token, children: list[_Node]) -> None:
+        self.type = kind
+        self.tok = tok  # the token itself, or the opening one of a pair
+        self.children = children
+
+    @property
+    def content(self) -> str:
+        return self.tok.content
+
+    @property
+    def info(self) -> str:
+        return self.tok.info
+
+    @property
+    def attrs(self) -> dict[str, str | int | float]:
+        return self.tok.attrs
+
+
+def _tree(stream: Sequence[Token]) -> list[_Node]:
+    """markdown-it's flat token stream as nested nodes (`paragraph_open` … → `paragraph`)."""
+    nodes: list[_Node] = []
+    stack = [nodes]
+    for tok in stream:
+        if tok.nesting == 1:
+            node = _Node(tok.type.removesuffix("_open"), tok, [])
+            stack[-1].append(node)
+            stack.append(node.children)
+        elif tok.nesting == -1:
+            if len(stack) > 1:
+                stack.pop()
+        else:
+            # An inline token's children stay its flat list: `_inline` walks that.
+            stack[-1].append(_Node(tok.type, tok, []))
+    return nodes
+
+
+def to_markdown(text: str) -> str:
+    """A Markdown field, re-written from its tokens: same text, nothing raw passes."""
+    # Never nothing: an empty list item ("- ") under another is a setext underline to
+    # Python-Markdown, which would make the item above it a heading.
+    return _body(_tree(tokens(text))) or _SPACER
+
+
+def to_markdown_inline(text: str) -> str:
+    """A Markdown field on one line (table cells): paragraphs joined, breaks as spaces."""
+    parts: list[str] = []
+    # Blocks nest in the token stream as open/close pairs, so their inline and code
+    # tokens come in it in the order of the text.
+    for tok in tokens(text):
+        if tok.type == "inline":
+            parts.append(_inline(tok.children or [], one_line=True))
+        elif tok.type in ("fence", "code_block"):
+            # A block of code in a cell: its lines as one code span, breaks as spaces.
+            parts.append(code_span(" ".join(tok.content.split("\n")).strip(), cell=True))
+    return " ".join(p for p in parts if p)
+
+
+_CODE_BLOCKS = ("fence", "code_block")
+_LISTS = ("bullet_list", "ordered_list")
+# An empty-looking paragraph (an escaped space) that a block of code can follow safely.
+_SPACER = "&#32;"
+
+
+def _body(nodes: list[_Node], sep: str = "\n\n") -> str:
+    """Blocks joined by `sep`; a block of code set apart by blank lines, never first.
+
+    A block of code is written indented, never fenced: Python-Markdown (MkDocs) finds
+    fences only at the start of a line, so a fence inside a list item or a quote (where a
+    template or the field itself puts it) would give its lines to Python-Markdown as
+    Markdown, raw HTML and all. Indented code is code to both parsers at any depth, but
+    only after a paragraph-like block: first in a body it could land on a list marker's
+    line (read as text) or right after a list of the template's, and after a list it
+    would continue the list's last item. There an empty paragraph goes before it.
+    """
+    out: list[str] = []
+    last = ""
+    for node in nodes:
+        text = _block(node)
+        if not text:
+            continue
+        code = node.type in _CODE_BLOCKS
+        if code and (not out or last in _LISTS):
+            out += ["\n\n", _SPACER] if out else [_SPACER]
+            last = "paragraph"
+        if out:
+            out.append("\n\n" if code or last in _CODE_BLOCKS else sep)
+        out.append(text)
+        last = node.type
+    return "".join(out)
+
+
+def _block(node: _Node) -> str | None:
+    """One block as Markdown; None (or "") when it shows nothing."""
+    kind = node.type
+    if kind == "paragraph":
+        return _inline(node.children[0].tok.children or []) if node.children else ""
+    if kind in _LISTS:
+        return _list(node)
+    if kind == "blockquote":
+        inner = _body(node.children)
+        return "\n".join(("> " + line) if line else ">" for line in inner.split("\n"))
+    if kind in _CODE_BLOCKS:
+        # The language of a fence is left out: an indented block has no place for it.
+        lines = node.content.rstrip("\n").split("\n")
+        if not "".join(lines).strip():
+            return None
+        return "\n".join(("    " + line) if line else "" for line in lines)
+    if kind == "hr":
+        return "***"  # "---" under a line of a tight list item would underline it
+    if kind == "table":
+        return _table(node)
+    # Anything else (headings are disabled) is kept as its text.
+    return _escape_text(node.content) if node.content else None
+
+
+def _list(node: _Node) -> str:
+    ordered = node.type == "ordered_list"
+    start = int(node.attrs.get("start", 1)) if ordered else 1
+    tight = all(
+        p.tok.hidden for item in node.children for p in item.children if p.type == "paragraph"
+    )
+    items = []
+    for n, item in enumerate(node.children, start=start):
+        marker = f"{n}." if ordered else "-"
+        # Python-Markdown reads an item's lines after the first at four spaces, CommonMark
+        # at the marker's width: four (or more) serves both.
+        pad = " " * max(4, len(marker) + 1)
+        lines = _body(item.children, "\n" if tight else "\n\n").split("\n")
+        first = f"{marker} {lines[0] or _SPACER}"  # "-" alone can underline the line above
+        rest = [(pad + line) if line else "" for line in lines[1:]]
+        items.append("\n".join([first, *rest]))
+    return ("\n" if tight else "\n\n").join(items)
+
+
+def _table(node: _Node) -> str:
+    rows: list[list[str]] = []
+    aligns: list[str] = []
+    for section in node.children:
+        for row in section.children:
+            cells = []
+            for cell in row.children:
+                if section.type == "thead":
+                    style = str(cell.attrs.get("style", ""))
+                    aligns.append(style.removeprefix("text-align:"))
+                inline = (cell.children[0].tok.children or []) if cell.children else []
+                cells.append(_inline(inline, one_line=True))
+            rows.append(cells)
+    if not rows:
+        return ""
+    rule = {"left": ":---", "center": ":---:", "right": "---:"}
+    width = len(rows[0])
+    lines = ["| " + " | ".join(rows[0]) + " |"]
+    lines.append("| " + " | ".join(rule.get(a, "---") for a in aligns[:width]) + " |")
+    for cells in rows[1:]:
+        cells = (cells + [""] * width)[:width]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _escape_text(text: str, *, line_start: bool = False) -> str:
+    escaped = _escaped(text)
+    return _guard_line_start(escaped) if line_start else escaped
+
+
+# What a code span cannot hold as itself: the line breaks anywhere, and in a table cell the
+# `|`, which GitHub reads as the cell's end even inside a code span, while Python-Markdown
+# reads `\|` there as two characters: no spelling inside a code span is read alike by both.
+_NOT_IN_CODE = re.compile("[" + LINE_BREAKS + "]")
+_NOT_IN_CELL_CODE = re.compile("[|" + LINE_BREAKS + "]")
+
+
+def code_span(code: str, *, cell: bool = False) -> str:
+    """`code` as code spans on one line; what a span cannot hold is written as escaped text.
+
+    In a cell (`cell=True`), `a|b` becomes the spans `a` and `b` with an escaped `|`
+    between: the same visible text in every renderer, and the cell stays whole.
+    """
+    code = code.replace("\n", " ")  # CommonMark shows a line break in a code span as a space
+    unfit = _NOT_IN_CELL_CODE if cell else _NOT_IN_CODE
+    if unfit.search(code) is None:
+        return _span(code)
+    out: list[str] = []
+    at = 0
+    for m in unfit.finditer(code):
+        out += [_span(code[at : m.start()]), _escaped(m.group())]
+        at = m.end()
+    out.append(_span(code[at:]))
+    return "".join(out)
+
+
+def _span(code: str) -> str:
+    if not code:
+        return ""
+    longest = max((len(m) for m in re.findall(r"`+", code)), default=0) if "`" in code else 0
+    ticks = "`" * (longest + 1)
+    pad = " " if code.startswith("`") or code.endswith("`") or not code.strip() else ""
+    return f"{ticks}{pad}{code}{pad}{ticks}"
+
+
+def _safe_url(url: str) -> str:
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
+
+
+def _inline(tokens: Sequence[Token], *, one_line: bool = False) -> str:
+    """An inline token stream as Markdown: marks re-written, text escaped, links filtered."""
+    out: list[str] = []
+    links: list[tuple[int, str]] = []  # where each open link's label starts, and its href
+    line_start = True
+    for tok in tokens:
+        kind = tok.type
+        if kind == "text":
+            out.append(_escape_text(tok.content, line_start=line_start))
+        elif kind == "softbreak" or kind == "hardbreak":
+            if one_line:
+                out.append(" ")
+            elif kind == "softbreak":
+                out.append("\n")
+            else:
+                # A line of nothing but the break's two spaces would be blank: it would end
+                # the paragraph, or leave a list marker alone to underline the line above.
+                out.append(f"{_SPACER}  \n" if line_start else "  \n")
+            line_start = not one_line
+            continue
+        elif kind == "code_inline":
+            span = code_span(tok.content, cell=one_line)
+            if line_start and span.startswith("```"):
+                # Python-Markdown takes "```{.a``b```}" at a line's start for a fence that
+                # runs to the next "```" line; a space before it is nothing to either parser.
+                span = " " + span
+            out.append(span)
+        elif kind == "image":
+            # The alt text as markdown-it shows it (its words, on one line), escaped: the
+            # source between the brackets may hold line breaks and marks of its own.
+            alt = _escape_text(" ".join(_alt_words(tok.children or []).split("\n")))
+            out.append(f"![{alt}]({_safe_url(str(tok.attrs.get('src', '')))})")
+        elif tok.nesting == 1:
+            # An opening mark: what it holds starts where it stands (at a line start, too).
+            if kind == "link_open":
+                links.append((len(out), str(tok.attrs.get("href", ""))))
+            else:
+                out.append(_MARKS_OUT.get(kind, ""))
+            continue
+        elif kind == "link_close":
+            start, href = links.pop()
+            if link_allowed(href):
+                label = "".join(out[start:])
+                del out[start:]
+                out.append(f"[{label}]({_safe_url(href)})")
+        else:
+            out.append(_MARKS_OUT.get(kind, ""))
+        line_start = False
+    return "".join(out)
+
+
+def _alt_words(tokens: Sequence[Token]) -> str:
+    """An image's alt text, as markdown-it's renderer makes it from the label's tokens."""
+    words = []
+    for tok in tokens:
+        if tok.type in ("text", "code_inline"):
+            words.append(tok.content)
+        elif tok.type == "image":
+            words.append(_alt_words(tok.children or []))
+        elif tok.type in ("softbreak", "hardbreak"):
+            words.append(" ")
+    return "".join(words)
+
+
+# Emphasis marks as written back; any other mark (none is enabled) keeps only its text.
+_MARKS_OUT = {
+    "em_open": "*",
+    "em_close": "*",
+    "strong_open": "**",
+    "strong_close": "**",
+    "s_open": "~~",
+    "s_close": "~~",
+}
