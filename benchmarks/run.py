@@ -579,7 +579,7 @@ HOW = """\
 Every sample is a fresh process, and the job and its reference take turns within each
 repeat (for the short jobs, after one untimed round); each figure is the median of the
 repeats. In-process samples (`check`, render, PDF) import and prepare untimed, call
-`gc.collect()`, then time one call of what the CLI calls: `check_paths` or `render_paths`
+`gc.collect()`, then time one call of what the CLI calls: `check_paths` or `pipeline.build`
 (with `--jobs 1` unless said otherwise, `--today` fixed, into an empty output folder).
 "Whole process" samples are the wall time of the command, run from a scratch folder
 with no `POSTMORTEM_*` settings. The scratch folder (corpora and outputs) is in memory,
@@ -604,7 +604,7 @@ runs; the floors create no file.
   writes no file, no index and no manifest. postmortem's side does all of that: check,
   derive, draw, Markdown rewritten from markdown-it's tokens, escaping, atomic writes,
   the index pages and the manifest.
-- **rebuild**: `render_paths` again on the folder the cold build just wrote, nothing
+- **rebuild**: `pipeline.build` again on the folder the cold build just wrote, nothing
   changed: the records' files are found, read and hashed (with their pictures) and
   compared with the manifest's key of the last build, and every output is seen to exist;
   no record is parsed and nothing is written. (When anything changed, every record is
