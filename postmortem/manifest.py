@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from postmortem import __version__
+from postmortem.files import read_regular
 from postmortem.output import write_atomic
 from postmortem.paths import name_problem
 
@@ -80,7 +79,10 @@ def load(outdir: Path) -> Manifest | None:
     """The manifest in `outdir`, or None when it is missing, unreadable, not ours or not
     exactly what we write."""
     try:
-        data = json.loads(_read_regular(outdir / NAME, MAX_BYTES))
+        raw = read_regular(outdir / NAME, MAX_BYTES, follow=False)
+        if len(raw) > MAX_BYTES:
+            return None
+        data = json.loads(raw)
         return _parse(data)
     except (OSError, ValueError, RecursionError):  # RecursionError: nesting too deep
         return None
@@ -135,22 +137,6 @@ def save(outdir: Path, manifest: Manifest) -> None:
 def sums(outputs: dict[str, bytes]) -> dict[str, str]:
     """Output name → sha256 of its bytes, as an Entry records them."""
     return {name: hashlib.sha256(data).hexdigest() for name, data in sorted(outputs.items())}
-
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO must not block the open
-
-
-def _read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file (not a link), at most `limit`; OSError otherwise."""
-    fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
-    with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path} is not a regular file")
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        raise OSError(f"{path} is larger than {limit} bytes")
-    return data
 
 
 def digest(*parts: bytes | str) -> str:

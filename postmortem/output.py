@@ -19,6 +19,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from postmortem.errors import PostmortemError
+from postmortem.files import NotRegularFile, read_regular
 from postmortem.paths import PathRefused, output_name
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
@@ -133,20 +134,15 @@ class OutputFolder:
 
 def _read_at(fd: int, last: str, name: str) -> bytes | None:
     try:
-        file = os.open(last, os.O_RDONLY | _NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+        return read_regular(last, None, follow=False, dir_fd=fd)
     except FileNotFoundError:
         return None
+    except NotRegularFile:
+        raise PathRefused(f"{name!r} is not a regular file") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise PathRefused(f"{name!r} is a symbolic link; refusing to read it") from None
         raise
-    try:
-        if not stat.S_ISREG(os.fstat(file).st_mode):
-            raise PathRefused(f"{name!r} is not a regular file")
-        with os.fdopen(os.dup(file), "rb") as stream:
-            return stream.read()
-    finally:
-        os.close(file)
 
 
 def write_atomic(path: Path, data: bytes) -> bool:

@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from postmortem.errors import PostmortemError
 from postmortem.fields import image_source
+from postmortem.files import NotRegularFile, read_regular
 
 # Raster formats every reader shows and none executes (an SVG or HTML file copied into a
 # published site would run its script in the site's origin). Pillow name per suffix.
@@ -155,14 +156,10 @@ def _check_image(path: Path, kind: str) -> None:
 
 def read_picture(picture: Picture) -> bytes:
     """The bytes of a checked image: its resolved path, no link followed, within the size."""
-    fd = os.open(picture.path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise PathRefused(f"image {picture.name!r} is no longer a regular file")
-        with os.fdopen(os.dup(fd), "rb") as stream:
-            data = stream.read(MAX_IMAGE_BYTES + 1)
-    finally:
-        os.close(fd)
+        data = read_regular(picture.path, MAX_IMAGE_BYTES, follow=False)
+    except NotRegularFile:
+        raise PathRefused(f"image {picture.name!r} is no longer a regular file") from None
     if len(data) > MAX_IMAGE_BYTES:
         raise PathRefused(f"image {picture.name!r} grew over {MAX_IMAGE_BYTES:,} bytes")
     return data
