@@ -9,7 +9,6 @@ from the field's markdown-it tokens (writers/tokens.py), whichever reader made t
 from __future__ import annotations
 
 from postmortem.writers.markdown_out import (
-    LINE_BREAKS,
     code_span,
     escape_inline,
     to_markdown,
@@ -18,12 +17,10 @@ from postmortem.writers.markdown_out import (
 from postmortem.writers.tokens import LINK_SCHEMES, link_allowed, parser, tokens
 
 __all__ = [
-    "LINE_BREAKS",
     "LINK_SCHEMES",
     "code_span",
     "escape_inline",
     "link_allowed",
-    "parser",
     "plain_text",
     "to_html",
     "to_html_inline",
