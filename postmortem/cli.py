@@ -227,6 +227,15 @@ def render_command(
 
 @cli.command("index", context_settings=CONTEXT)
 @click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--records",
+    "records",
+    multiple=True,
+    metavar="PATH",
+    type=click.Path(exists=True),
+    help="The records the shards were rendered from, files or folders; repeatable (default: "
+    "the configured incidents folder). Only these are read, whatever a shard's manifest says.",
+)
 @site_option("output", help="Folder of the joined site (default: site).")
 @site_option(
     "formats", help="The formats the shards were rendered with (the index is made as md and html)."
@@ -236,6 +245,7 @@ def render_command(
 @site_option("quiet")
 def index_command(
     shards: tuple[str, ...],
+    records: tuple[str, ...],
     outdir: str | None,
     formats: tuple[str, ...] | None,
     templates: str | None,
@@ -245,9 +255,10 @@ def index_command(
     """Join the output folders of `render --shard K/N` into one site with its index.
 
     Copies every shard's documents into the output folder, merges their manifests and
-    writes index.html and index.md. Run it in the checkout the shards were rendered from
-    (the index reads the records named in the manifests). N shards joined give the same
-    folder, byte for byte, as one full `postmortem render`.
+    writes index.html and index.md. Run it in the checkout the shards were rendered from:
+    the index reads the records again, those under --records (default: the configured
+    incidents folder) and no others. N shards joined give the same folder, byte for byte,
+    as one full `postmortem render`.
 
     \b
     Examples:
@@ -257,7 +268,7 @@ def index_command(
     """
     from postmortem.commands import index
 
-    index.run(shards, outdir, formats, templates, today, quiet)
+    index.run(shards, records, outdir, formats, templates, today, quiet)
 
 
 @cli.command("actions", context_settings=CONTEXT)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from postmortem.checker import DEFAULT_POLICY, Policy
+from postmortem.checker import DEFAULT_POLICY, Policy, discover
+from postmortem.diagnostics import printable
 from postmortem.errors import PostmortemError
 from postmortem.incremental import begin
 from postmortem.manifest import Manifest, load
@@ -21,13 +22,19 @@ from postmortem.writers import Options
 
 
 def join_shards(
-    shard_dirs: Sequence[Path], outdir: Path, options: Options, policy: Policy = DEFAULT_POLICY
+    shard_dirs: Sequence[Path],
+    outdir: Path,
+    options: Options,
+    policy: Policy = DEFAULT_POLICY,
+    records: Sequence[Path] = (Path("incidents"),),
 ) -> Summary:
     """Copy the outputs of shard folders into `outdir`, merge their manifests, write the index.
 
-    The records are read again from the sources named in the manifests, so run this in the
-    same checkout the shards were rendered from, with the same options.
+    The records are read again, so run this in the checkout the shards were rendered from,
+    with the same options. Only records found under `records` are read: a shard folder is an
+    artifact another job uploaded, and its manifest could name any file on this machine.
     """
+    known = {path.resolve(): path for path in discover(records)}
     merged = Manifest()
     copies: dict[str, list[OutputFolder]] = {}
     for folder in shard_dirs:
@@ -51,6 +58,13 @@ def join_shards(
                 raise PostmortemError(
                     f"{ident!r} differs between shards ({folder}): were they rendered from "
                     "the same records with the same options?"
+                )
+            if Path(entry.source).resolve() not in known:
+                raise PostmortemError(
+                    f"{folder}: its manifest names {printable(entry.source)}, which is not one "
+                    f"of the records in {', '.join(map(str, records))}: render the shards from "
+                    "those records, or name the records the shards were rendered from with "
+                    "--records"
                 )
             merged.records[ident] = entry
             for name in entry.outputs:
@@ -84,5 +98,6 @@ def join_shards(
     # (a record whose inputs changed since is rendered again), and adds the index.
     merged.complete = True
     target.save_manifest(merged)
-    sources = sorted({e.source for e in merged.records.values()})
+    # The paths found here, not the manifest's text: nothing a manifest says is a path we read.
+    sources = sorted({str(known[Path(e.source).resolve()]) for e in merged.records.values()})
     return build(sources, target, options, policy=policy)

@@ -296,14 +296,46 @@ def test_index_copies_no_link_from_a_shard_and_reports_a_missing_output(tmp_path
     (shard / "one.html").unlink()
     (shard / "one.html").symlink_to(tmp_path / "secret")
     out = tmp_path / "site"
-    result = run_cli("index", str(shard), "-o", str(out))
+    result = run_cli("index", str(shard), "-o", str(out), "--records", str(incidents))
     assert result.exit_code == 1 and "symbolic link" in result.stderr
     assert_no_secret(out) if out.exists() else None
     (shard / "one.html").unlink()
-    result = run_cli("index", str(shard), "-o", str(out))
+    result = run_cli("index", str(shard), "-o", str(out), "--records", str(incidents))
     assert result.exit_code == 1 and "is listed in its shard's manifest but missing" in (
         result.stderr
     )
+
+
+def test_index_reads_only_the_records_it_is_given_not_what_a_manifest_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shard is an artifact a pull request's job uploaded: its manifest may name any file.
+
+    `index` reads the records again; it reads only those found under `--records` (default: the
+    configured incidents folder), so a manifest naming `~/.config/gh/hosts.yml` gets an error
+    and the file is never checked, nor its keys quoted in a public log.
+    """
+    monkeypatch.chdir(tmp_path)
+    record(tmp_path / "incidents", "one", "First.")
+    assert run_cli("render", "incidents", "--shard", "1/1", "-o", "shard").exit_code == 0
+    secret = tmp_path / "home" / "hosts.yml"
+    secret.parent.mkdir()
+    secret.write_text("github.com:\n  oauth_token: ghp_this-must-never-be-published\n")
+    manifest = tmp_path / "shard" / ".postmortem-manifest.json"
+    manifest.write_text(manifest.read_text().replace("incidents/one.yaml", str(secret)))
+    result = run_cli("index", "shard", "-o", "site")
+    assert result.exit_code == 1
+    assert "not one of the records" in result.stderr and "--records" in result.stderr
+    assert "oauth_token" not in result.stderr + result.stdout
+    assert not (tmp_path / "site" / "index.html").exists()
+    # The records folder given, shards from it join as before.
+    elsewhere = tmp_path / "elsewhere"
+    record(elsewhere, "two", "Second.")
+    assert run_cli("render", str(elsewhere), "--shard", "1/1", "-o", "s2").exit_code == 0
+    assert run_cli("index", "s2", "-o", "site2").exit_code == 1
+    result = run_cli("index", "s2", "-o", "site2", "--records", str(elsewhere))
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "site2" / "index.html").is_file()
 
 
 # --- the attack class, fuzzed: any tree of folders, links and names --------------------

@@ -75,7 +75,7 @@ def test_a_custom_index_template_reads_the_same_in_a_full_and_a_sharded_build(
         assert run_cli(*args).exit_code == 0
         shards.append(str(shard))
     joined = tmp_path / "joined"
-    result = run_cli("index", *shards, "-o", str(joined), *common)
+    result = run_cli("index", *shards, "-o", str(joined), "--records", str(INCIDENTS), *common)
     assert result.exit_code == 0, result.stderr
     text = (full / "index.md").read_text()
     assert "r.incident.trigger.kind: capacity" in text and "a.owner:" in text
@@ -93,7 +93,15 @@ def test_a_name_outside_the_summary_fails_the_same_way_everywhere(tmp_path: Path
     common = ("-f", "md", "--today", TODAY, "--templates", str(templates))
     full = run_cli("render", str(INCIDENTS), "-o", str(tmp_path / "full"), *common)
     shard = run_cli("render", str(INCIDENTS), "--shard", "1/1", "-o", str(tmp_path / "s"), *common)
-    joined = run_cli("index", str(tmp_path / "s"), "-o", str(tmp_path / "j"), *common)
+    joined = run_cli(
+        "index",
+        str(tmp_path / "s"),
+        "-o",
+        str(tmp_path / "j"),
+        "--records",
+        str(INCIDENTS),
+        *common,
+    )
     assert shard.exit_code == 0
     for result in (full, joined):
         assert result.exit_code == 1

@@ -401,7 +401,16 @@ def test_shards_joined_equal_one_full_build(tmp_path: Path) -> None:
     names = [p.name for s in shards for p in Path(s).iterdir() if p.suffix == ".html"]
     assert sorted(names) == sorted(f"gen-00{i}.html" for i in range(9))
     joined = run_cli(
-        "index", *shards, "-o", str(tmp_path / "joined"), "-f", "md,html", "--today", "2024-01-01"
+        "index",
+        *shards,
+        "-o",
+        str(tmp_path / "joined"),
+        "-f",
+        "md,html",
+        "--today",
+        "2024-01-01",
+        "--records",
+        str(src),
     )
     assert joined.exit_code == 0, joined.stderr
     full = {p.name: p.read_bytes() for p in (tmp_path / "full").iterdir()}

@@ -49,14 +49,14 @@ def policy(settings: Settings) -> Policy:
     return Policy(timezone=settings["timezone"], severities=settings["severities"])
 
 
-def paths(given: tuple[str, ...], settings: Settings) -> tuple[str, ...]:
-    """The PATHs given, or the configured incidents folder."""
+def paths(given: tuple[str, ...], settings: Settings, option: str = "PATH") -> tuple[str, ...]:
+    """The PATHs given (as `option`), or the configured incidents folder."""
     if given:
         return given
     folder = settings["incidents"]
     if not Path(folder).is_dir():
         say(
-            f"Error: no PATH given, and the incidents folder {folder} "
+            f"Error: no {option} given, and the incidents folder {folder} "
             f"({settings.sources['incidents']}) does not exist"
         )
         sys.exit(EXIT_USAGE)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 def run(
     shards: tuple[str, ...],
+    records: tuple[str, ...],
     outdir: str | None,
     formats: tuple[str, ...] | None,
     templates: str | None,
@@ -36,7 +37,8 @@ def run(
     outdir = str(settings["output"])
     options = common.render_options(settings, None)
     policy = common.policy(settings)
-    summary = join_shards([Path(s) for s in shards], Path(outdir), options, policy)
+    sources = [Path(r) for r in common.paths(records, settings, "--records")]
+    summary = join_shards([Path(s) for s in shards], Path(outdir), options, policy, sources)
     for issue in sort_issues(summary.issues):
         click.echo(format_text(issue), err=True)
     if not quiet:
