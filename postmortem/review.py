@@ -55,11 +55,18 @@ class Source:
         # Scalar spans by where they start (1-based line, column), from the pure-Python
         # scanner: its marks' `index` counts characters of `text`.
         self.spans: dict[tuple[int, int], tuple[int, int]] = {}
+        content: list[tuple[int, int]] = []
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
             if isinstance(token, yaml.ScalarToken):
                 start, end = token.start_mark, token.end_mark
                 self.spans[(start.line + 1, start.column + 1)] = (start.index, end.index)
-        self._starts = sorted(self.spans.values())
+                # A block scalar's header line (`description: >-  # ...`) may end in a
+                # comment; its text starts on the next line.
+                first = start.index
+                if token.style in ("|", ">"):
+                    first = self.line_starts[min(start.line + 1, len(self.line_starts) - 1)]
+                content.append((first, end.index))
+        self._starts = sorted(content)
         self.silences = list(self._find_silences())
 
     def where(self, index: int) -> tuple[int, int]:
