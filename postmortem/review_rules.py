@@ -270,11 +270,21 @@ _VAGUE_EFFORT = re.compile(
     r"(?:mistakes|errors|incidents|issues))(?:\s+(?:next\s+time|in\s+future|in\s+the\s+future))?",
     re.IGNORECASE,
 )
+# "Make sure engineer checks that the schema parses" (Google's example of an unbounded
+# item, in Lunney et al. 2017): an action that relies on a person remembering.
+_PEOPLE_MUST = re.compile(
+    r"(?:make\s+sure|ensure|remind)\s+(?:that\s+)?(?:the\s+|all\s+|every\s+|each\s+)?"
+    r"(?:engineers?|operators?|developers?|everyone|everybody|people|staff|on-?call|sres?)\b",
+    re.IGNORECASE,
+)
 _VAGUE_AREA = re.compile(
     r"(?:improve|better|more|increase|enhance|add\s+more|review|update|fix|look\s+into"
     r"|investigate)\s+(?:the\s+|our\s+)?(?:monitoring|alerting|alerts|testing|tests"
     r"|documentation|docs|communication|process(?:es)?|training|observability|logging"
-    r"|runbooks?|issue|problem|bug|root\s+cause|incident)",
+    r"|runbooks?|issue|problem|bug|root\s+cause|incident)"
+    # "... for this scenario", "... that caused the outage": still no what.
+    r"(?:\s+(?:for|of|in|around|behind|that\s+caused)\s+(?:this|the|that|these)\s+"
+    r"(?:scenario|incident|outage|issue|problem|case|failure)s?)?",
     re.IGNORECASE,
 )
 
@@ -282,7 +292,7 @@ _VAGUE_AREA = re.compile(
 def _vague(title: str) -> str:
     """Why a title is not a specific action, or ''."""
     text = title.strip().rstrip(".!")
-    if _VAGUE_EFFORT.fullmatch(text):
+    if _VAGUE_EFFORT.fullmatch(text) or _PEOPLE_MUST.match(text):
         return (
             f"{title!r} asks people to try harder, which does not last: name a change to a "
             "tool, check or process (e.g. 'make the tool refuse to remove more than 5% of "

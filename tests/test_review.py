@@ -329,3 +329,25 @@ def test_a_hostile_silence_cannot_run_a_workflow_command(records: Path) -> None:
     (line,) = [line for line in output.splitlines() if "good.yaml" in line]
     assert line.startswith("::warning file=incidents/good.yaml,line=1,col=11,")
     assert "names %250A::error y;" in line  # GitHub reads %0A as a line break: escaped
+
+
+@pytest.mark.parametrize(
+    ("title", "vague"),
+    [
+        # Google's poorly worded items (Lunney, Lueder, Beyer, ;login: 2017), and the issue's.
+        ("Investigate monitoring for this scenario", True),
+        ("Fix the issue that caused the outage", True),
+        ("Make sure engineer checks that database schema can be parsed before updating", True),
+        ("Be more careful", True),
+        ("Improve monitoring.", True),
+        # ... and their better wording.
+        ("Add alerting for all cases where this service returns >1% errors", False),
+        ("Handle invalid postal code in user address form input safely", False),
+        ("Add automated presubmit check for schema changes", False),
+        ("Make changes to improve the recovery time of key S3 subsystems", False),
+        ("Improve monitoring of the pool's saturation with an alert at 80%", False),
+    ],
+)
+def test_vague_action_items(title: str, vague: bool) -> None:
+    text = GOOD.replace("Alert when the pool is over 80% in use for 5 minutes", title)
+    assert rules(text) == (["action-vague"] if vague else [])
