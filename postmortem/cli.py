@@ -401,7 +401,8 @@ def config_command(output_format: str) -> None:
     (POSTMORTEM_<KEY>, e.g. POSTMORTEM_TODAY=2024-01-01); each command's flags.
 
     \b
-    Keys: incidents, output, formats, page_size, templates, timezone, severities, today.
+    Keys: incidents, output, formats, page_size, templates, timezone, severities, today,
+      review_ignore.
     Example postmortem.toml:
       incidents = "docs/incidents"
       output = "public/postmortems"

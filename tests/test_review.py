@@ -351,3 +351,10 @@ def test_a_hostile_silence_cannot_run_a_workflow_command(records: Path) -> None:
 def test_vague_action_items(title: str, vague: bool) -> None:
     text = GOOD.replace("Alert when the pool is over 80% in use for 5 minutes", title)
     assert rules(text) == (["action-vague"] if vague else [])
+
+
+def test_review_is_in_the_readme_and_help() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "postmortem review --strict --format github incidents/" in readme
+    assert "review_ignore" in run_cli("config", "--help").stdout
+    assert "--strict" in run_cli("review", "--help").stdout
