@@ -360,3 +360,45 @@ def test_review_is_in_the_readme_and_help() -> None:
     assert "postmortem review --strict --format github incidents/" in readme
     assert "review_ignore" in run_cli("config", "--help").stdout
     assert "--strict" in run_cli("review", "--help").stdout
+
+
+_PIECES = st.sampled_from(
+    [
+        "careless ",
+        "human error",
+        "the engineer ",
+        "failed to ",
+        "caused by ",
+        "Ada ",
+        "@bob ",
+        "`",
+        " # postmortem: ignore[blame-word] reason: x",
+        "\n",
+        "  ",
+        "é😀",
+        '"',
+        "\\",
+    ]
+)
+
+
+@settings(max_examples=80, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=st.lists(st.one_of(_PIECES, st.text(max_size=4)), max_size=12).map("".join),
+    style=st.sampled_from(["json", "literal"]),
+)
+def test_any_valid_record_is_reviewed_without_error(text: str, style: str) -> None:
+    """Whatever the text, a valid record gets findings at real places, never an exception."""
+    if style == "json":
+        body = json.dumps(text, ensure_ascii=False)
+    else:
+        body = "|\n" + "".join(f"    {line}\n" for line in text.split("\n"))
+    record = GOOD.replace("summary: Checkout failed for 20 minutes.", f"summary: {body}")
+    result = check_bytes("r.yaml", record.encode())
+    if not result.ok:  # text `check` refuses (a control character): nothing to review
+        return
+    lines = record.split("\n")
+    for issue in review_result(result):
+        assert issue.rule != "internal", issue.message
+        assert 1 <= issue.line <= len(lines)
+        assert 1 <= issue.column <= len(lines[issue.line - 1]) + 1

@@ -38,5 +38,6 @@ def run(paths: tuple[str, ...], output_format: str, quiet: bool, strict: bool) -
         if bad:
             summary = f"{bad} of {len(results)} record(s) invalid (not reviewed); " + summary
         click.echo(summary, err=True)
-    failed = bad or (strict and found)
+    # Findings are errors with --strict; an internal error always is.
+    failed = bad or any(i.severity == "error" for i in found)
     sys.exit(EXIT_INVALID if failed else 0)
