@@ -402,3 +402,19 @@ def test_any_valid_record_is_reviewed_without_error(text: str, style: str) -> No
         assert issue.rule != "internal", issue.message
         assert 1 <= issue.line <= len(lines)
         assert 1 <= issue.column <= len(lines[issue.line - 1]) + 1
+
+
+def test_every_placeholder_of_a_new_skeleton_is_found_where_it_is(tmp_path: Path) -> None:
+    from datetime import date
+
+    from postmortem.skeleton import write_skeleton
+
+    path = write_skeleton("demo", tmp_path, title=None, day=date(2024, 3, 2))
+    text = path.read_text()
+    found = review(text)
+    assert {i.rule for i in found} == {"placeholder"}
+    lines = text.split("\n")
+    assert all(lines[i.line - 1][i.column - 1 :].startswith("TODO") for i in found)
+    # Every TODO outside the skeleton's comments is found.
+    values = [line.split(" #")[0] for line in lines if not line.lstrip().startswith("#")]
+    assert len(found) == sum(v.count("TODO") for v in values)
