@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from postmortem.model import Incident
+if TYPE_CHECKING:  # the config reads RULES: no pydantic import for that
+    from postmortem.model import Incident
 
 Path = tuple[str | int, ...]
 
