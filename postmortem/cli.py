@@ -82,6 +82,46 @@ def check_command(paths: tuple[str, ...], output_format: str, quiet: bool) -> No
     check.run(paths, output_format, quiet)
 
 
+@cli.command("review", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option(
+    "--format",
+    "-o",
+    "output_format",
+    type=click.Choice(["text", "json", "github"], case_sensitive=False),
+    default="text",
+    show_default=True,
+    help="text: PATH:LINE:COL lines; json: a list of objects; github: workflow annotations.",
+)
+@click.option("--strict", is_flag=True, help="Findings are errors (exit status 1), for CI.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but the findings.")
+def review_command(paths: tuple[str, ...], output_format: str, quiet: bool, strict: bool) -> None:
+    """Review incident records for blameless writing, after checking them as `check` does.
+
+    An invalid record gets check's errors and no review. A valid one gets a warning
+    for each finding: blame words, a person given as a cause, a trigger without
+    contributing factors, open action items with no owner or due date or no what,
+    lessons with nothing under went_wrong, TODO placeholders left. Every rule, with why
+    and a source, is in docs/review.md. Rules can be switched off with `review_ignore`
+    in the configuration; one finding can be silenced in the record, on its line or
+    alone on the line before it, with a reason:
+
+    \b
+      # postmortem: ignore[action-owner] reason: the public post-mortem names no owners
+
+    \b
+    Examples:
+      postmortem review incidents/
+      postmortem review --strict --format github incidents/   # a CI gate
+
+    Exit status: 0 when every record is valid (and, with --strict, has no finding),
+    1 when one is invalid or (with --strict) has a finding, 2 on a usage error.
+    """
+    from postmortem.commands import review
+
+    review.run(paths, output_format, quiet, strict)
+
+
 @cli.command("schema", context_settings=CONTEXT)
 def schema_command() -> None:
     """Print the JSON Schema (Draft 2020-12) of the incident record format.
@@ -372,7 +412,8 @@ def config_command(output_format: str) -> None:
     (POSTMORTEM_<KEY>, e.g. POSTMORTEM_TODAY=2024-01-01); each command's flags.
 
     \b
-    Keys: incidents, output, formats, page_size, templates, timezone, severities, today.
+    Keys: incidents, output, formats, page_size, templates, timezone, severities, today,
+      review_ignore.
     Example postmortem.toml:
       incidents = "docs/incidents"
       output = "public/postmortems"

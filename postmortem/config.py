@@ -84,6 +84,21 @@ def _today(value: Any) -> date:
         raise ValueError("expected a date, YYYY-MM-DD") from None
 
 
+def _rules(value: Any) -> tuple[str, ...]:
+    from postmortem.review_rules import RULES  # only a table of names; no heavy import
+
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise ValueError('expected a list of review rules such as ["action-due"]')
+    chosen = tuple(dict.fromkeys(i.strip() for i in items if i.strip()))
+    for rule in chosen:
+        if rule not in RULES:
+            close = difflib.get_close_matches(rule, list(RULES), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"{rule!r} is not a review rule{hint}; see docs/review.md")
+    return chosen
+
+
 # key → (parser, default, what it is for)
 KEYS: dict[str, tuple[Callable[[Any], Any], Any, str]] = {
     "incidents": (_path, Path("incidents"), "folder of records, when no PATH is given"),
@@ -94,6 +109,7 @@ KEYS: dict[str, tuple[Callable[[Any], Any], Any, str]] = {
     "timezone": (_timezone, "UTC", "time zone of records that name none"),
     "severities": (_severities, None, "allowed severity values (none: any)"),
     "today": (_today, None, "the date open action items are overdue against (none: today)"),
+    "review_ignore": (_rules, None, "review rules switched off (none: every rule is on)"),
 }
 
 

@@ -1,0 +1,43 @@
+"""`postmortem review`: check, then review the valid records for blameless writing."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from postmortem.commands import common
+from postmortem.errors import EXIT_INVALID, EXIT_USAGE
+
+
+def run(paths: tuple[str, ...], output_format: str, quiet: bool, strict: bool) -> None:
+    """Check and review the records under PATHS, print the issues, exit 0, 1 or 2."""
+    from postmortem.checker import check_paths
+    from postmortem.diagnostics import format_github, format_json, format_text, sort_issues
+    from postmortem.review import review_result
+
+    settings = common.settings()
+    paths = common.paths(paths, settings)
+    results = check_paths(paths, common.policy(settings))
+    if not results:
+        common.say(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}")
+        sys.exit(EXIT_USAGE)
+    ignore = settings["review_ignore"] or ()
+    found = [i for r in results for i in review_result(r, ignore=ignore, strict=strict)]
+    issues = sort_issues([*(i for r in results for i in r.issues), *found])
+    # The printers of `check`, so that both commands print alike.
+    if output_format == "json":
+        click.echo(format_json(issues))
+    else:
+        fmt = format_github if output_format == "github" else format_text
+        for issue in issues:
+            click.echo(fmt(issue))
+    bad = sum(1 for r in results if not r.ok)
+    if not quiet and output_format == "text":
+        summary = f"{len(results) - bad} record(s) reviewed, {len(found)} finding(s)"
+        if bad:
+            summary = f"{bad} of {len(results)} record(s) invalid (not reviewed); " + summary
+        click.echo(summary, err=True)
+    # Findings are errors with --strict; an internal error always is.
+    failed = bad or any(i.severity == "error" for i in found)
+    sys.exit(EXIT_INVALID if failed else 0)
