@@ -25,7 +25,9 @@ PLACEHOLDER = "TODO:"
 
 # The format lists its statuses in the order a record goes through them.
 STATUSES: tuple[str, ...] = tuple(
-    next(m.json_schema["enum"] for m in get_args(Status)[1:] if isinstance(m, WithJsonSchema))
+    next(
+        (m.json_schema or {})["enum"] for m in get_args(Status)[1:] if isinstance(m, WithJsonSchema)
+    )
 )
 
 # What a placeholder still in the record is, by the record's status (absent: nothing).
