@@ -13,6 +13,7 @@ from pathlib import Path
 from postmortem.diagnostics import Issue
 from postmortem.fields import images, markdown_fields
 from postmortem.files import LoadError, read_file
+from postmortem.gate import check_gate
 from postmortem.loader import Document, load_bytes
 from postmortem.model import Incident
 from postmortem.paths import Picture, record_problem
@@ -67,6 +68,7 @@ class Policy:
 
     timezone: str = "UTC"  # for records that name none
     severities: tuple[str, ...] | None = None  # allowed values; None: any
+    require_status: str | None = None  # the least status a build publishes (gate.py)
 
 
 DEFAULT_POLICY = Policy()
@@ -102,6 +104,8 @@ def check_bytes(name: str, source: bytes, policy: Policy = DEFAULT_POLICY) -> Re
             if pictures_issues:
                 result.issues += pictures_issues
                 result.incident = None
+        if result.incident is not None:
+            check_gate(result, policy)  # placeholders; the status a build requires
         result.ident = result.incident.id if result.incident is not None else ""
     except LoadError as exc:
         result.issues.append(Issue(name, exc.line, exc.column, exc.message, exc.rule))

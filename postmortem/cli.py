@@ -14,7 +14,7 @@ from datetime import datetime
 import click
 
 from postmortem import __version__
-from postmortem.commands.options import shard_option, site_option
+from postmortem.commands.options import shard_option, site_option, status_option
 from postmortem.errors import PostmortemError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -155,7 +155,7 @@ def schema_command() -> None:
     "--date",
     "day",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="The day the incident started (default: today).",
+    help="The day the incident started (default: a YYYY-MM-DD in ID, else today).",
 )
 def new_command(ident: str, folder: str | None, title: str | None, day: datetime | None) -> None:
     """Write a commented skeleton record, ID.yaml, to fill in.
@@ -207,6 +207,13 @@ def new_command(ident: str, folder: str | None, title: str | None, day: datetime
     callback=shard_option,
     help="Render only slice K of N (stable, by id) and no index; join with `postmortem index`.",
 )
+@click.option(
+    "--require-status",
+    metavar="STATUS",
+    callback=status_option,
+    help="Publish only records at least this far along (draft < review < final); "
+    "the others are errors and are not rendered.",
+)
 @site_option("quiet")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written or removed.")
 def render_command(
@@ -220,6 +227,7 @@ def render_command(
     jobs: int | None,
     force: bool,
     shard: tuple[int, int] | None,
+    require_status: str | None,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -242,6 +250,7 @@ def render_command(
       postmortem render incidents/ --templates my-templates/   # see README, "Templates"
       SOURCE_DATE_EPOCH=1700000000 postmortem render incidents/ --today 2024-01-01
       postmortem render incidents/ -f pdf --pdf-variant pdf/a-3b   # for the archive
+      postmortem render incidents/ --require-status final   # publish finished records only
 
     Every PDF carries its record as the attachment <id>.yaml (see `postmortem extract`).
     The same record, options and version give byte-identical files; the PDF's dates come
@@ -262,6 +271,7 @@ def render_command(
         shard,
         quiet,
         verbose,
+        require_status,
     )
 
 
@@ -413,7 +423,7 @@ def config_command(output_format: str) -> None:
 
     \b
     Keys: incidents, output, formats, page_size, templates, timezone, severities, today,
-      review_ignore.
+      review_ignore, require_status.
     Example postmortem.toml:
       incidents = "docs/incidents"
       output = "public/postmortems"

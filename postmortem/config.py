@@ -73,6 +73,12 @@ def _severities(value: Any) -> tuple[str, ...]:
     return tuple(i.strip() for i in items if i.strip())
 
 
+def _status(value: Any) -> str:
+    from postmortem.gate import parse_status  # the format's statuses, in order
+
+    return parse_status(value)
+
+
 def _today(value: Any) -> date:
     if isinstance(value, datetime):  # a TOML date-time: which day it is depends on the zone
         raise ValueError("expected a date, YYYY-MM-DD, not a date and time")
@@ -110,6 +116,7 @@ KEYS: dict[str, tuple[Callable[[Any], Any], Any, str]] = {
     "severities": (_severities, None, "allowed severity values (none: any)"),
     "today": (_today, None, "the date open action items are overdue against (none: today)"),
     "review_ignore": (_rules, None, "review rules switched off (none: every rule is on)"),
+    "require_status": (_status, None, "the least status `render` publishes (none: any)"),
 }
 
 

@@ -115,7 +115,11 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
             raise PluginError("\n".join(format_text(i) for i in exc.issues)) from None
         except PostmortemError as exc:
             raise PluginError(f"postmortem: {exc}") from None
-        self._policy = Policy(timezone=settings["timezone"], severities=settings["severities"])
+        self._policy = Policy(
+            timezone=settings["timezone"],
+            severities=settings["severities"],
+            require_status=settings["require_status"],  # it publishes: the gate holds
+        )
         self._options = Options(
             formats=("md", "pdf") if self.config.pdf else ("md",),
             templates=settings["templates"],

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from postmortem import gate
+
 if TYPE_CHECKING:  # the config reads RULES: no pydantic import for that
     from postmortem.model import Incident
 
@@ -318,13 +320,11 @@ def went_wrong_empty(incident: Incident, data: dict[str, Any]) -> Iterator[Findi
         )
 
 
-# TODO: switch to postmortem.placeholders (the `status: final` check, written alongside)
-# once both are merged, so that `check` and `review` agree on what a placeholder is.
-_PLACEHOLDER = re.compile(r"\bTODO\b")
-
-
 def placeholder(incident: Incident, data: dict[str, Any]) -> Iterator[Finding]:
-    """Any text still holding a TODO of the skeleton `postmortem new` writes."""
+    """Any text still a placeholder of the skeleton `postmortem new` writes (one definition:
+    `gate.is_placeholder`); in a record under review or final, `check` already reports it."""
+    if gate.checks_placeholders(incident.status):
+        return
 
     def walk(value: Any, path: Path) -> Iterator[Finding]:
         if isinstance(value, dict):
@@ -333,16 +333,16 @@ def placeholder(incident: Incident, data: dict[str, Any]) -> Iterator[Finding]:
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 yield from walk(item, (*path, i))
-        elif isinstance(value, str):
-            for m in _PLACEHOLDER.finditer(value):
-                yield Finding(
-                    "placeholder",
-                    path,
-                    "a TODO placeholder from `postmortem new` is left: write the value, "
-                    "or remove the key if it is optional",
-                    m.start(),
-                    m.end(),
-                )
+        elif isinstance(value, str) and gate.is_placeholder(value):
+            start = len(value) - len(value.lstrip())
+            yield Finding(
+                "placeholder",
+                path,
+                "a placeholder from `postmortem new` is left: write the value, "
+                "or remove the key if it is optional",
+                start,
+                start + len(gate.PLACEHOLDER),
+            )
 
     yield from walk(data, ())
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from postmortem.errors import PostmortemError
+from postmortem.gate import PLACEHOLDER
 from postmortem.scalars import is_valid_id
 
 SKELETON = """\
 # Incident record, format 1: see `postmortem schema` for every key.
 # Check it with:  postmortem check {path}
-# Replace each TODO; keep values that YAML could misread ("no", 12:30, 0755) in quotes.
+# Replace each {todo} placeholder (`check` refuses them once `status: final`);
+# keep values that YAML could misread ("no", 12:30, 0755) in quotes.
 format: 1
 id: {id}
 title: {title}
@@ -20,12 +23,12 @@ date: "{date}"                      # the day the incident started
 status: draft                       # draft | review | final
 {severity}
 authors:
-  - "TODO: your name"
+  - "{todo} your name"
 timezone: UTC                       # IANA zone; times are shown in it
 summary: |
-  TODO: two or three sentences for an executive: what happened, who was hurt, for how long.
+  {todo} two or three sentences for an executive: what happened, who was hurt, for how long.
 services:
-  - "TODO: affected service"
+  - "{todo} affected service"
 tags: []
 
 trigger:
@@ -34,56 +37,56 @@ trigger:
   #       power, network, dependency, security or unknown
   kind: unknown
   description: |
-    TODO: what set the incident off.
+    {todo} what set the incident off.
 
 cascade:                            # how the failure spread, in order
   - id: first-failure
     time: "{date}T00:00:00"
-    component: "TODO: what failed first"
+    component: "{todo} what failed first"
     description: |
-      TODO: how it failed.
+      {todo} how it failed.
     caused_by: trigger              # a list of step ids, or `trigger`; default: the step before
 
 contributing_factors:
-  - "TODO: a condition that let the trigger do harm."
+  - "{todo} a condition that let the trigger do harm."
 
 impact:
   start: "{date}T00:00:00"
   end: "{date}T01:00:00"            # leave out while the impact is ongoing
   description: |
-    TODO: what users saw.
-  users: "TODO: who was affected, in words or numbers"
+    {todo} what users saw.
+  users: "{todo} who was affected, in words or numbers"
   services:
-    - name: "TODO: affected service"
+    - name: "{todo} affected service"
       start: "{date}T00:00:00"
       end: "{date}T01:00:00"
 
 detection:
   time: "{date}T00:05:00"
   method: alert                     # alert|monitoring|customer-report|staff-report|external|other
-  description: "TODO: how we found out."
+  description: "{todo} how we found out."
 
 resolution:
   mitigated: "{date}T00:30:00"
   resolved: "{date}T01:00:00"
   description: |
-    TODO: what stopped the impact, and what restored service.
+    {todo} what stopped the impact, and what restored service.
 
 timeline:                           # any order; shown sorted by time
   - time: "{date}T00:00:00"
-    event: "TODO: what happened at this time."
+    event: "{todo} what happened at this time."
 
 lessons:                            # at least one entry in one of the three lists
   went_well:
-    - "TODO: what went well."
+    - "{todo} what went well."
   went_wrong:
-    - "TODO: what went wrong."
+    - "{todo} what went wrong."
   lucky: []
 
 action_items:
-  - title: "TODO: what will be done"
+  - title: "{todo} what will be done"
     kind: prevent                   # prevent|mitigate|detect|process|other
-    owner: "TODO: team or person"
+    owner: "{todo} team or person"
     priority: P1                    # P0|P1|P2|P3
     status: open                    # open|in-progress|done|wont-do
     due: "{date}"
@@ -99,6 +102,20 @@ related: []                         # ids of related incidents
 def _quoted(text: str) -> str:
     """`text` as a double-quoted YAML string on one line."""
     return '"' + " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# `YYYY-MM-DD` inside an id (`roblox-2021-10-28-consul`), not part of a longer number.
+_DAY_IN_ID = re.compile(r"(?<![0-9])([0-9]{4}-[0-9]{2}-[0-9]{2})(?![0-9])")
+
+
+def day_in_id(ident: str) -> date | None:
+    """The first real date written in `ident`, if any: the day such ids name."""
+    for match in _DAY_IN_ID.finditer(ident):
+        try:
+            return date.fromisoformat(match[1])
+        except ValueError:  # 2021-02-30: not a day
+            continue
+    return None
 
 
 class InvalidId(PostmortemError):
@@ -126,12 +143,13 @@ def write_skeleton(
     path = folder / f"{ident}.yaml"
     text = SKELETON.format(
         id=ident,
-        title=_quoted(title or f"TODO: one-line title of {ident}"),
+        title=_quoted(title or f"{PLACEHOLDER} one-line title of {ident}"),
         date=day.isoformat(),
         path=path.as_posix(),
         severity=f"severity: {_quoted(severities[0])}  # one of: {', '.join(severities)}"
         if severities
-        else 'severity: "TODO: e.g. SEV1"',
+        else f'severity: "{PLACEHOLDER} e.g. SEV1"',
+        todo=PLACEHOLDER,
     )
     folder.mkdir(parents=True, exist_ok=True)
     try:

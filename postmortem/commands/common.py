@@ -42,11 +42,15 @@ def settings(**flags: object) -> Settings:
     return found
 
 
-def policy(settings: Settings) -> Policy:
-    """The checker's policy from the effective settings."""
+def policy(settings: Settings, *, publish: bool = False) -> Policy:
+    """The checker's policy from the effective settings; `publish`: with the status gate."""
     from postmortem.checker import Policy
 
-    return Policy(timezone=settings["timezone"], severities=settings["severities"])
+    return Policy(
+        timezone=settings["timezone"],
+        severities=settings["severities"],
+        require_status=settings["require_status"] if publish else None,
+    )
 
 
 def paths(given: tuple[str, ...], settings: Settings, option: str = "PATH") -> tuple[str, ...]:

@@ -16,9 +16,10 @@ if TYPE_CHECKING:
 
 def run(ident: str, folder: str | None, title: str | None, day: datetime | None) -> None:
     """Write ID.yaml into the folder (default: the incidents folder), never overwriting."""
-    from postmortem.skeleton import InvalidId, write_skeleton
+    from postmortem.skeleton import InvalidId, day_in_id, write_skeleton
 
-    start = common.day(day) or date.today()
+    # --date, else the date the id is named after (`roblox-2021-10-28-consul`), else today.
+    start = common.day(day) or day_in_id(ident) or date.today()
     settings = common.settings(incidents=Path(folder) if folder else None)
     severities = common.policy(settings).severities
     try:

@@ -50,6 +50,20 @@ def shard_option(
     return k, n
 
 
+def status_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Parse `--require-status final`: a status of the format."""
+    from postmortem.gate import parse_status
+
+    if value is None:
+        return None
+    try:
+        return parse_status(value)
+    except ValueError as exc:
+        from postmortem.diagnostics import printable
+
+        raise click.BadParameter(printable(str(exc))) from None
+
+
 # The options that `render` and `index` share, declared once so that both commands parse
 # them alike; each command may say in its own words what the option means for it (help).
 SITE_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {

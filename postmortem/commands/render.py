@@ -30,6 +30,7 @@ def run(
     shard: tuple[int, int] | None,
     quiet: bool,
     verbose: bool,
+    require_status: str | None = None,
 ) -> None:
     """Build the site from the records under PATHS, report, exit 0 or 1."""
     from postmortem.diagnostics import format_text, sort_issues
@@ -43,6 +44,7 @@ def run(
         templates=Path(templates) if templates else None,
         page_size=("Letter" if page_size.lower() == "letter" else "A4") if page_size else None,
         today=common.day(today),
+        require_status=require_status,
     )
     paths = common.paths(paths, settings)
     outdir = str(settings["output"])
@@ -59,7 +61,7 @@ def run(
             force=force,
             progress=bar.update,
             shard=shard,
-            policy=common.policy(settings),
+            policy=common.policy(settings, publish=True),
         )
     finally:
         bar.clear()

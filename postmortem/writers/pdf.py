@@ -7,7 +7,9 @@ WeasyPrint for PDF/A-3b (archival) or PDF/UA-1 (tagged, for assistive technology
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -104,6 +106,29 @@ def _finish(document: object, pdf: pydyf.PDF) -> None:
         pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
 
 
+@contextmanager
+def font_clock(moment: datetime) -> Iterator[None]:
+    """Date the fonts WeasyPrint writes `moment`, not the time of the run.
+
+    Without `libharfbuzz-subset0`, and for variable or colour fonts whatever is installed,
+    WeasyPrint rewrites fonts with fontTools, which stamps each one's `head.modified` with
+    the current time unless SOURCE_DATE_EPOCH is set (fontTools.misc.timeTools): two
+    renders a second apart would differ. Setting it to the PDF's own moment, only while
+    the PDF is made, is the one switch fontTools offers. Renders run one at a time in a
+    process (workers are processes), so nothing else sees the variable change.
+    """
+    seconds = int(moment.replace(tzinfo=UTC).timestamp())  # `moment` is UTC, or naive UTC
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(seconds)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
 def render_pdf(view: View, ctx: RenderContext) -> bytes:
     """The record as a PDF (A4 or Letter), with outline, metadata and running heads."""
     assets = builtin_templates()
@@ -120,10 +145,11 @@ def render_pdf(view: View, ctx: RenderContext) -> bytes:
         string=html, base_url=ctx.record_dir.resolve().as_uri() + "/", url_fetcher=fetcher
     )
     # write_pdf() with no target returns the document's bytes (WeasyPrint ships no types).
-    pdf: bytes = document.write_pdf(
-        uncompressed_pdf=False,
-        pdf_variant=ctx.options.pdf_variant,
-        attachments=[source_attachment(view, ctx)] if ctx.source else None,
-        finisher=_finish,
-    )
+    with font_clock(pdf_moment(view, ctx.options.source_date_epoch)):
+        pdf: bytes = document.write_pdf(
+            uncompressed_pdf=False,
+            pdf_variant=ctx.options.pdf_variant,
+            attachments=[source_attachment(view, ctx)] if ctx.source else None,
+            finisher=_finish,
+        )
     return pdf
