@@ -15,10 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from postmortem.diagnostics import Issue
 from postmortem.scalars import zones
+
+if TYPE_CHECKING:
+    from postmortem.checker import Policy
 
 FORMATS = ("md", "html", "pdf")
 
@@ -138,6 +141,16 @@ class Settings:
     @property
     def today(self) -> date:
         return self.values["today"] or date.today()
+
+    def policy(self, *, publish: bool = False) -> Policy:
+        """The checker's policy; `publish` (render, index, the MkDocs plugin): with the gate."""
+        from postmortem.checker import Policy
+
+        return Policy(
+            timezone=self["timezone"],
+            severities=self["severities"],
+            require_status=self["require_status"] if publish else None,
+        )
 
 
 def find_file(start: Path) -> tuple[Path, dict[str, Any]] | None:

@@ -32,7 +32,6 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
-from postmortem.checker import Policy
 from postmortem.diagnostics import format_text, sort_issues
 from postmortem.errors import PostmortemError, UsageError
 from postmortem.pipeline import Summary, build, write_index
@@ -115,11 +114,7 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
             raise PluginError("\n".join(format_text(i) for i in exc.issues)) from None
         except PostmortemError as exc:
             raise PluginError(f"postmortem: {exc}") from None
-        self._policy = Policy(
-            timezone=settings["timezone"],
-            severities=settings["severities"],
-            require_status=settings["require_status"],  # it publishes: the gate holds
-        )
+        self._policy = settings.policy(publish=True)
         self._options = Options(
             formats=("md", "pdf") if self.config.pdf else ("md",),
             templates=settings["templates"],

@@ -31,7 +31,7 @@ def run(
 
     settings = common.settings(today=common.day(today))
     paths = common.paths(paths, settings)
-    results = check_paths(paths, common.policy(settings))
+    results = check_paths(paths, settings.policy())
     if not results:
         common.say(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}")
         sys.exit(EXIT_USAGE)

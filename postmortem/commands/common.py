@@ -13,7 +13,6 @@ from postmortem.errors import EXIT_USAGE
 if TYPE_CHECKING:
     from datetime import date, datetime
 
-    from postmortem.checker import Policy
     from postmortem.config import Settings
     from postmortem.writers import Options
 
@@ -40,17 +39,6 @@ def settings(**flags: object) -> Settings:
         if value is not None:
             found.set(key, value, "command line")
     return found
-
-
-def policy(settings: Settings, *, publish: bool = False) -> Policy:
-    """The checker's policy from the effective settings; `publish`: with the status gate."""
-    from postmortem.checker import Policy
-
-    return Policy(
-        timezone=settings["timezone"],
-        severities=settings["severities"],
-        require_status=settings["require_status"] if publish else None,
-    )
 
 
 def paths(given: tuple[str, ...], settings: Settings, option: str = "PATH") -> tuple[str, ...]:

@@ -36,7 +36,7 @@ def run(
     )
     outdir = str(settings["output"])
     options = common.render_options(settings, None)
-    policy = common.policy(settings)
+    policy = settings.policy(publish=True)
     sources = [Path(r) for r in common.paths(records, settings, "--records")]
     summary = join_shards([Path(s) for s in shards], Path(outdir), options, policy, sources)
     for issue in sort_issues(summary.issues):

@@ -21,7 +21,7 @@ def run(ident: str, folder: str | None, title: str | None, day: datetime | None)
     # --date, else the date the id is named after (`roblox-2021-10-28-consul`), else today.
     start = common.day(day) or day_in_id(ident) or date.today()
     settings = common.settings(incidents=Path(folder) if folder else None)
-    severities = common.policy(settings).severities
+    severities = settings.policy().severities
     try:
         path = write_skeleton(
             ident, Path(settings["incidents"]), title=title, day=start, severities=severities

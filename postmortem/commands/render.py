@@ -61,7 +61,7 @@ def run(
             force=force,
             progress=bar.update,
             shard=shard,
-            policy=common.policy(settings, publish=True),
+            policy=settings.policy(publish=True),
         )
     finally:
         bar.clear()

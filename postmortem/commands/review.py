@@ -18,7 +18,7 @@ def run(paths: tuple[str, ...], output_format: str, quiet: bool, strict: bool) -
 
     settings = common.settings()
     paths = common.paths(paths, settings)
-    results = check_paths(paths, common.policy(settings))
+    results = check_paths(paths, settings.policy())
     if not results:
         common.say(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}")
         sys.exit(EXIT_USAGE)
