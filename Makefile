@@ -63,6 +63,14 @@ $(MERMAID): tests/mermaid/package.json tests/mermaid/package-lock.json | debs-te
 	npm ci --prefix tests/mermaid --ignore-scripts --no-audit --no-fund
 	touch $(MERMAID)
 
+# Backstage's mkdocs-techdocs-core for tests/test_mkdocs_sites.py, in a venv of its own: it
+# pins mkdocs-material, pymdown-extensions and Markdown to versions older than ours.
+TECHDOCS := .venv-techdocs/.installed
+$(TECHDOCS): pyproject.toml
+	test -x .venv-techdocs/bin/python || $(PYTHON) -m venv .venv-techdocs
+	.venv-techdocs/bin/python -m pip install --quiet -e . 'mkdocs-techdocs-core==1.7.1'
+	touch $(TECHDOCS)
+
 ## render: check and render the example incidents into site/
 render: $(STAMP) debs-pdf
 	$(BIN)/postmortem render incidents/ -o site/
@@ -72,7 +80,7 @@ check: $(STAMP)
 	$(BIN)/postmortem check incidents/
 
 ## test: the whole test suite, after installing what it needs
-test: $(STAMP) debs-test $(AXE) $(MERMAID)
+test: $(STAMP) debs-test $(AXE) $(MERMAID) $(TECHDOCS)
 	$(BIN)/python -m pytest
 
 ## lint: ruff, then mypy --strict over postmortem/ ([tool.mypy]), as CI runs it
@@ -99,4 +107,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/layout_growth.py
 
 clean:
-	rm -rf $(VENV) site build dist .pytest_cache tests/browser/node_modules tests/browser/screenshots tests/mermaid/node_modules
+	rm -rf $(VENV) .venv-techdocs site build dist .pytest_cache tests/browser/node_modules tests/browser/screenshots tests/mermaid/node_modules

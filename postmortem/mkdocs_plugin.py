@@ -9,6 +9,7 @@ plugins:
       prefix: incidents/     # where the pages go in the site (default)
       pdf: false             # also build <id>.pdf and link it from each page
       today: 2024-03-20      # the date open action items are overdue against (default: today)
+      cascade: auto          # svg, mermaid, or auto (default): how pages draw the cascade
 ```
 
 The pages are the Markdown output of `postmortem render`, added as virtual files: nothing is
@@ -16,10 +17,16 @@ written into `docs_dir`. Records are checked exactly as `postmortem check` check
 the project's `postmortem.toml` or `[tool.postmortem]`, when there is one); each error is
 logged as a warning, `PATH:LINE:COL: error: …`, so that `mkdocs build --strict` fails on an
 invalid record while a plain build publishes the valid ones. MkDocs is imported only here.
+
+A page draws the cascade as our own SVG, inline (Python-Markdown passes raw HTML through),
+unless the site renders Mermaid: then as a Mermaid block, which the site's script draws
+and styles. `auto` looks for a Mermaid renderer in the finished configuration (see
+`mermaid_renderer`); a Mermaid block on a site without one shows as source.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -58,6 +65,31 @@ class PostmortemConfig(base.Config):
     prefix = c.Type(str, default="incidents/")
     pdf = c.Type(bool, default=False)
     today = _Day()
+    cascade = c.Choice(("auto", "svg", "mermaid"), default="auto")
+
+
+def mermaid_renderer(config: MkDocsConfig) -> str | None:
+    """What in the site draws a ```mermaid block, or None if it would show as source.
+
+    A Mermaid block becomes a picture only through a `pymdownx.superfences` custom fence
+    named `mermaid` (Material draws `fence_code_format`'s output; the `mermaid2` plugin
+    documents its own format), or the `mermaid2` plugin. Backstage's `techdocs-core`
+    configures no such fence: its portal draws Mermaid in the browser, with an addon, and
+    the site it builds shows the source.
+    """
+    for name in config.plugins:
+        if name.split("/")[-1] == "mermaid2":
+            return f"the {name} plugin"
+    for extension in ("pymdownx.superfences", "pymdownx.extra"):
+        settings = config.mdx_configs.get(extension) or {}
+        if extension == "pymdownx.extra":
+            settings = settings.get("pymdownx.superfences") or {}
+        if extension not in config.markdown_extensions:
+            continue
+        for fence in settings.get("custom_fences") or []:
+            if isinstance(fence, dict) and fence.get("name") == "mermaid":
+                return f"{extension}'s custom fence 'mermaid'"
+    return None
 
 
 def site_prefix(raw: str) -> str:
@@ -126,14 +158,17 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        # NOTE: decided here, not in on_config: other plugins (techdocs-core) add their
+        # Markdown extensions in their own on_config, which may run after ours.
+        options = replace(self._options, cascade=self._cascade(config))
         # The one build, as `postmortem render` runs it, into memory.
         try:
-            summary = build([self._folder], self._sink, self._options, policy=self._policy)
+            summary = build([self._folder], self._sink, options, policy=self._policy)
         except UsageError:
             # Not a warning: a project may add the plugin before its first incident.
             log.info(f"no records (*.yaml, *.yml) in {self._folder} yet")
             summary = Summary()
-            write_index([], self._sink, self._options, summary)
+            write_index([], self._sink, options, summary)
             published = [n for n in self._sink.files if n.startswith("index")]
         except PostmortemError as exc:
             raise PluginError(f"postmortem: {exc}") from None
@@ -157,6 +192,16 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
         for name, data in sorted(pages.items()):
             self._add(files, config, self._prefix + name, data)
         return files
+
+    def _cascade(self, config: MkDocsConfig) -> str:
+        """`svg` or `mermaid`: the plugin's option, or what the site can draw."""
+        if self.config.cascade != "auto":
+            return self.config.cascade
+        found = mermaid_renderer(config)
+        if found is None:
+            return "svg"
+        log.debug(f"the cascade as Mermaid, which {found} draws")
+        return "mermaid"
 
     def on_serve(
         self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any

@@ -5,6 +5,8 @@ Python-Markdown (`tables` + `fenced_code`, as MkDocs reads it), both passing raw
 through, and compared with the render of a twin record whose every text is a harmless
 word: the same headings, the template's tables with the same rows and cells, the same
 Mermaid lines, and no element or attribute the template and plain Markdown cannot make.
+With the cascade as inline SVG (the MkDocs plugin's mode), the SVG passes through whole
+and holds only SVG elements.
 """
 
 from __future__ import annotations
@@ -157,7 +159,7 @@ def hostile_records(draw: st.DrawFn) -> dict[str, Any]:
 # --- Rendering and reading back ------------------------------------------------------------
 
 
-def _render(data: dict[str, Any], folder: Path) -> tuple[str, str]:
+def _render(data: dict[str, Any], folder: Path, options: Options = OPTIONS) -> tuple[str, str]:
     """The record page and the index page, as Markdown."""
     path = folder / "record.yaml"
     # Escaped: a raw U+0085 or U+2028 would be folded by YAML into a line break.
@@ -166,7 +168,7 @@ def _render(data: dict[str, Any], folder: Path) -> tuple[str, str]:
     path.write_bytes(source)
     result = check_bytes(str(path), source)
     assert result.incident is not None, [str(i) for i in result.issues]
-    task = Task(str(path), digest(source), OPTIONS, {})
+    task = Task(str(path), digest(source), options, {})
     rendered = render_task(task, result)
     assert not rendered.issues, rendered.issues
     page = rendered.outputs[f"{result.incident.id}.md"].decode()
@@ -338,6 +340,41 @@ def _check(data: dict[str, Any], folder: Path, originals: dict[str, Any] | None 
 @given(data=hostile_records())
 def test_no_record_text_changes_the_markdown_structure(folder: Path, data: dict[str, Any]) -> None:
     _check(data, folder)
+
+
+# The MkDocs plugin's other cascade: our SVG, inline, as one raw HTML block (issue 16).
+SVG_OPTIONS = Options(formats=("md",), cascade="svg")
+SVG_BLOCK = re.compile(
+    r'^<figure class="pm-figure pm-figure-cascade" style="[^"\n]*">\n'
+    r'<div style="min-width: \d+px">(<svg [^\n]*</svg>)</div>\n</figure>\n',
+    flags=re.M,
+)
+SVG_ELEMENTS = {"svg", "title", "desc", "style", "defs", "marker", "path", "g", "rect", "text"}
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=hostile_records())
+def test_the_inline_svg_cascade_passes_through_whole_and_alone(
+    folder: Path, data: dict[str, Any]
+) -> None:
+    page, _ = _render(data, folder, SVG_OPTIONS)
+    twin_page, _ = _render(_twin(data, data), folder, SVG_OPTIONS)
+    assert len(SVG_BLOCK.findall(page)) == 1, page
+    svg = SVG_BLOCK.search(page).group(1)  # type: ignore[union-attr]
+    for name, parse in PARSERS.items():
+        assert svg in parse(page), name  # passed through whole, untouched
+    # Inside it, only what our SVG writer makes: record text stayed text.
+    for tag, attrs in _read(svg).tags:
+        assert tag in SVG_ELEMENTS, tag
+        assert not [a for a, _ in attrs if a.startswith("on") or a.endswith("href")], tag
+    # Around it, the page reads as the template laid it out.
+    pictures = {"x.png", f"{data['id']}.timeline.svg", "index-months.svg"}
+    assert_same_structure(SVG_BLOCK.sub("", page), SVG_BLOCK.sub("", twin_page), pictures)
 
 
 # --- The reproduced findings (issue 19), one each ----------------------------------------

@@ -170,6 +170,61 @@ def test_material_draws_the_cascade_with_mermaid_and_links_pdfs(tmp_path: Path) 
     assert {p.resolve() for p in pages} <= check_links(site / "site", [out / "index.html"])
 
 
+MATERIAL = "theme:\n  name: material\n"
+# The same fence, configured through pymdownx.extra (as techdocs-core merges it).
+MERMAID_IN_EXTRA = """\
+markdown_extensions:
+  - pymdownx.extra:
+      pymdownx.superfences:
+        custom_fences:
+          - name: mermaid
+            class: mermaid
+            format: !!python/name:pymdownx.superfences.fence_code_format
+"""
+
+
+def plugin_pages(site: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The Markdown pages the plugin adds, as one `mkdocs build` runs its hooks."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import Files
+
+    monkeypatch.chdir(site)
+    config = load_config(str(site / "mkdocs.yml"))
+    config.plugins.on_startup(command="build", dirty=False)
+    config = config.plugins.on_config(config)
+    files = config.plugins.on_files(Files([]), config=config)
+    return {f.src_uri: f.content_string for f in files if f.src_uri.endswith(".md")}
+
+
+@pytest.mark.parametrize(
+    ("extra", "plugin", "drawn"),
+    [
+        ("", "", "svg"),  # plain MkDocs: no Mermaid renderer
+        (MATERIAL, "", "svg"),  # Material without the Mermaid fence shows source
+        (MATERIAL + MERMAID, "", "mermaid"),
+        (MERMAID_IN_EXTRA, "", "mermaid"),
+        (MATERIAL + MERMAID, "      cascade: svg\n", "svg"),
+        ("", "      cascade: mermaid\n", "mermaid"),
+    ],
+)
+def test_the_cascade_is_svg_unless_the_site_draws_mermaid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str, plugin: str, drawn: str
+) -> None:
+    record = INCIDENTS / "cloudflare-2019-07-02-waf-regex.yaml"
+    site = make_site(tmp_path, plugin, extra=extra, records=[record])
+
+    page = plugin_pages(site, monkeypatch)[f"incidents/{record.stem}.md"]
+
+    cascade = page[page.index("## Cascade") :]
+    cascade = cascade[: cascade.index("\n1. ")]
+    if drawn == "svg":
+        assert '<svg xmlns="http://www.w3.org/2000/svg" class="pm-diagram pm-cascade"' in cascade
+        assert "```" not in cascade
+    else:
+        assert "```mermaid\nflowchart" in cascade
+        assert "<svg" not in cascade
+
+
 @pytest.fixture
 def broken_site(tmp_path: Path) -> Path:
     """One valid record and one with a YAML 1.1 trap."""
@@ -216,6 +271,7 @@ def test_invalid_record_is_a_warning_and_the_others_publish(broken_site: Path) -
         ("      records: nowhere\n", "records folder 'nowhere'"),
         ("      prefix: ../outside\n", "must stay inside the site"),
         ("      today: tomorrow\n", "expected a date, YYYY-MM-DD"),
+        ("      cascade: png\n", "Expected one of: ('auto', 'svg', 'mermaid')"),
     ],
 )
 def test_bad_plugin_options_stop_the_build(tmp_path: Path, plugin: str, message: str) -> None:

@@ -28,6 +28,10 @@ PAGE_SIZES = ("A4", "Letter")
 # `--pdf-variant` values: archival (PDF/A-3b keeps the source record attached) and
 # accessible (PDF/UA-1, tagged). Without one, the PDF is a plain PDF 1.7.
 PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1")
+# How the Markdown output draws the cascade: a Mermaid block (GitHub, GitLab and MkDocs
+# sites with a Mermaid renderer draw it), or our own SVG inline, as raw HTML, for
+# Python-Markdown sites that would show Mermaid as source (the MkDocs plugin decides).
+CASCADE_FORMATS = ("mermaid", "svg")
 # Format name → (module, function); the function takes (view, RenderContext) → bytes.
 RENDERERS: dict[str, tuple[str, str]] = {
     "md": ("postmortem.writers.markdown", "render_markdown"),
@@ -62,6 +66,11 @@ class Options:
     today: date = field(default_factory=date.today)
     source_date_epoch: int | None = None
     pdf_variant: str | None = None
+    cascade: str = "mermaid"  # one of CASCADE_FORMATS; Markdown output only
+
+    def __post_init__(self) -> None:
+        if self.cascade not in CASCADE_FORMATS:
+            raise UsageError(f"cascade must be one of {', '.join(CASCADE_FORMATS)}")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import jinja2
 from jinja2.filters import make_attrgetter
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from postmortem.derive import View
 from postmortem.writers import RenderContext, common_context, environment
@@ -47,6 +47,30 @@ def _indent(text: str, width: int | str = 4, first: bool = False, blank: bool = 
     return Markup(joined) if isinstance(text, Markup) else joined
 
 
+# In raw HTML: our own <style> (no record text) and tags are kept; an entity is kept
+# whole; any other ASCII punctuation, in text, becomes a character reference.
+_HTML_PARTS = re.compile(r"(<style>.*?</style>|<[^>]*>|&#?[0-9A-Za-z]+;)|([!-/:-@\[-`{-~])", re.S)
+
+
+def _inert(match: re.Match[str]) -> str:
+    return match.group(1) or f"&#{ord(match.group(2))};"
+
+
+def _html_block(value: Any) -> Markup:
+    """Markup (our SVG) as one line of a raw HTML block that no Markdown extension reads.
+
+    Python-Markdown stashes a raw HTML block only after the preprocessors have read the
+    page as text: pymdownx.critic turned `{++x++}` in a label into `<ins>` inside the SVG
+    (techdocs-core enables it), and snippets, graphviz or PlantUML extensions act on
+    `--8<--`, `{% dot`, `::uml::`. So every punctuation character of the text is written
+    as a character reference (which the browser reads back as the same text), and the
+    block holds no line break (a blank line would end it). Text that is not Markup is
+    escaped first: it never becomes live HTML here.
+    """
+    html = _HTML_PARTS.sub(_inert, str(escape(value)))
+    return Markup(html.replace("\r\n", " ").replace("\r", " ").replace("\n", " "))
+
+
 def _markdown(value: Any) -> Markup:
     """A value as the finalizer would print it, marked as done."""
     return value if isinstance(value, Markup) else Markup(_finalize(value))
@@ -78,6 +102,7 @@ def markdown_env(templates: Path | None) -> jinja2.Environment:
             # In a cell or not: a template may put a code value in either.
             code=lambda s: Markup(code_span(str(s), cell=True)),
             url=_url,
+            html_block=_html_block,
             indent=_indent,
             join=_join,
         )
@@ -95,4 +120,5 @@ def tidy(text: str) -> str:
 def render_markdown(view: View, ctx: RenderContext) -> bytes:
     """The record as a Markdown document."""
     env = markdown_env(ctx.options.templates)
-    return tidy(env.get_template(TEMPLATE).render(**common_context(view, ctx))).encode()
+    context = common_context(view, ctx) | {"cascade_format": ctx.options.cascade}
+    return tidy(env.get_template(TEMPLATE).render(**context)).encode()
