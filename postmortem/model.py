@@ -30,8 +30,8 @@ from postmortem.scalars import (
     Url,
     Zone,
     fail,
-    read_in,
 )
+from postmortem.zones import read_in
 
 FORMAT_VERSION = 1
 

@@ -263,3 +263,19 @@ def test_zone_advice(tmp_path: Path, written: str, advice: str) -> None:
 
 def test_zone_advice_for_a_typo_still_works(tmp_path: Path) -> None:
     assert "(did you mean 'Europe/Berlin'?)" in _check(tmp_path, timezone="Europe/Berln")
+
+
+def test_zone_advice_in_the_configuration(tmp_path: Path) -> None:
+    (tmp_path / "postmortem.toml").write_text('timezone = "PST"\n')
+    _write(tmp_path)
+    result = run_cli("check", ".", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "(did you mean 'America/Los_Angeles'?)" in result.stderr
+
+
+def test_the_configured_zone_reads_times_too(tmp_path: Path) -> None:
+    (tmp_path / "postmortem.toml").write_text('timezone = "America/Los_Angeles"\n')
+    _write(tmp_path, impact=_impact("2021-11-07T01:30:00"))
+    result = run_cli("check", ".", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "is ambiguous in America/Los_Angeles" in result.stdout
