@@ -12,6 +12,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 import postmortem
 from postmortem.derive import build_view, format_duration
@@ -279,3 +280,48 @@ def test_the_configured_zone_reads_times_too(tmp_path: Path) -> None:
     result = run_cli("check", ".", cwd=tmp_path)
     assert result.exit_code == 1
     assert "is ambiguous in America/Los_Angeles" in result.stdout
+
+
+# Each zone on a day it changed its clocks (both ways), and two zones that never do.
+ZONE_DAYS = [(z, d) for z in ZONES[:3] for d in CHANGES] + [(z, CHANGES[0]) for z in ZONES[3:]]
+
+
+@settings(max_examples=200, derandomize=True)
+@given(st.sampled_from(ZONE_DAYS), st.integers(0, 4 * 60))
+def test_a_local_time_is_read_once_or_refused(zone_day: tuple[str, datetime], minutes: int) -> None:
+    zone, day = zone_day
+    wall = day + timedelta(minutes=minutes)
+    tz = ZoneInfo(zone)
+    data = {**MINIMAL, "timezone": zone, "impact": _impact(wall.isoformat())}
+    try:
+        incident = postmortem.model.Incident.model_validate(data)
+    except ValidationError as exc:
+        # Refused exactly when the zone skips or repeats the wall time.
+        assert not _exists_once(wall, tz)
+        [error] = exc.errors()
+        assert error["type"] == "time" and error["loc"] == ("impact", "start")
+        return
+    assert _exists_once(wall, tz)
+    start = incident.impact.start
+    assert start.astimezone(tz).replace(tzinfo=None) == wall  # read back as written
+
+
+@settings(max_examples=200, derandomize=True)
+@given(st.integers(-3 * 86_400, 3 * 86_400))
+def test_a_figure_is_never_negative(seconds: int) -> None:
+    start = datetime(2024, 3, 2, 10, tzinfo=UTC)
+    detected = start + timedelta(seconds=seconds)
+    data = {**MINIMAL, "impact": _impact(start.isoformat())}
+    data["detection"] = {"time": detected.isoformat()}
+    incident = postmortem.model.Incident.model_validate(data)
+    [figure] = build_view(incident, today=TODAY).figures
+    text = f"{figure.label}: {figure.value}"
+    if seconds < 0:
+        assert text.startswith("Detected: ") and text.endswith(" before impact began")
+        shown = figure.value.removesuffix(" before impact began")
+    else:
+        assert figure.label == "Time to detect"
+        shown = figure.value
+    assert abs(_seconds(shown) - abs(seconds)) <= 30, text
+    [row] = build_index([RecordSummary.of(incident)], today=TODAY).rows
+    assert row.detect == (f"{shown} before impact" if seconds < 0 else shown)
