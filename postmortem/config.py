@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from postmortem.diagnostics import Issue
-from postmortem.scalars import zones
+from postmortem.zones import zone_problem
 
 if TYPE_CHECKING:
     from postmortem.checker import Policy
@@ -60,8 +60,11 @@ def _page_size(value: Any) -> str:
 
 
 def _timezone(value: Any) -> str:
-    if not isinstance(value, str) or value not in zones():
-        raise ValueError(f"{value!r} is not an IANA time zone name (e.g. 'UTC', 'Europe/Berlin')")
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not an IANA time zone name")
+    problem = zone_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from postmortem.model import ActionItem, Event, Incident, Step, causes, step_key
-from postmortem.summary import ActionSummary
+from postmortem.summary import ActionSummary, RecordSummary
 
 OPEN_STATUSES = ("open", "in-progress")
 
@@ -22,29 +22,66 @@ def is_overdue(item: ActionItem | ActionSummary, today: date) -> bool:
     return item.status in OPEN_STATUSES and item.due is not None and item.due < today
 
 
+def elapsed(start: datetime, end: datetime) -> timedelta:
+    """Real time from `start` to `end`, whatever zones they were written in.
+
+    Python subtracts two datetimes that share one tzinfo as wall-clock times (PEP 495), which
+    is an hour off across a daylight-saving change: every duration is computed here, in UTC.
+    """
+    return end.astimezone(UTC) - start.astimezone(UTC)
+
+
+_MINUTE = 60_000_000  # microseconds
+
+
 def format_duration(delta: timedelta) -> str:
-    """`30s`; under 48 hours `45m`, `2h 05m`; from 48 hours `3d 04h` (truncated, not rounded)."""
-    seconds = int(delta.total_seconds())
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    if seconds < 60:
-        return f"{sign}{seconds}s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{sign}{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{sign}{hours}h {minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{sign}{days}d {hours:02d}h"
+    """`45s` under a minute; else to the nearest minute: `45m`, `2h 05m`, `72h 45m`.
+
+    Hours are never folded into days, so that durations side by side (an index cell, a
+    median beside a p90) read in one unit. The text is within half a second (under a
+    minute) or half a minute of `delta`; test_figures pins it.
+    """
+    if delta < timedelta(0):
+        raise ValueError(f"a duration is never negative: {delta}")  # callers say "before"
+    micros = delta // timedelta(microseconds=1)
+    if micros < _MINUTE - 500_000:
+        return f"{(micros + 500_000) // 1_000_000}s"
+    hours, minutes = divmod((micros + _MINUTE // 2) // _MINUTE, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
 
 
 def iso_duration(delta: timedelta) -> str:
-    """ISO 8601 duration for `<time datetime>` (e.g. `PT2H5M`)."""
+    """ISO 8601 duration of the length of `delta`, for `<time datetime>` (e.g. `PT2H5M0S`)."""
     seconds = int(abs(delta.total_seconds()))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"PT{hours}H{minutes}M{secs}S"
+
+
+# The figures, each from impact start to one time of the record; the verb says which time
+# came first when it came before the impact (detected on a precursor, as Roblox in 2021).
+FIGURES = (
+    ("duration", "Duration", "Ended"),
+    ("detect", "Time to detect", "Detected"),
+    ("mitigate", "Time to mitigate", "Mitigated"),
+    ("resolve", "Time to resolve", "Resolved"),
+)
+
+
+def figure_ends(record: Incident | RecordSummary) -> dict[str, datetime | None]:
+    """The time each figure runs to from impact start (none where the record has none)."""
+    return {
+        "duration": record.impact.end,
+        "detect": record.detection.time if record.detection else None,
+        "mitigate": record.resolution.mitigated,
+        "resolve": record.resolution.resolved,
+    }
+
+
+def figure_deltas(record: Incident | RecordSummary) -> dict[str, timedelta]:
+    """Elapsed time from impact start to each figure's end, where the record has that end."""
+    start = record.impact.start
+    return {k: elapsed(start, end) for k, end in figure_ends(record).items() if end is not None}
 
 
 # Inside Clock, `date` names its method; its annotations name the class by this alias.
@@ -103,10 +140,10 @@ class Clock:
 @dataclass(frozen=True)
 class Figure:
     key: str
-    label: str
-    value: str
-    iso: str
-    delta: timedelta
+    label: str  # "Time to detect"; "Detected" when it came before the impact began
+    value: str  # "2h 05m"; "2h 23m before impact began"
+    iso: str  # the length as an ISO 8601 duration
+    delta: timedelta  # signed: negative when the time came before the impact began
 
 
 @dataclass(frozen=True)
@@ -170,18 +207,21 @@ class View:
 
 
 def figures(incident: Incident) -> list[Figure]:
-    """Duration and time to detect / mitigate / resolve, each only where its inputs exist."""
-    start = incident.impact.start
-    pairs = [
-        ("duration", "Duration", incident.impact.end),
-        ("detect", "Time to detect", incident.detection.time if incident.detection else None),
-        ("mitigate", "Time to mitigate", incident.resolution.mitigated),
-        ("resolve", "Time to resolve", incident.resolution.resolved),
-    ]
+    """Duration and time to detect / mitigate / resolve, each only where its inputs exist.
+
+    A time before the impact began is no negative duration but what it is: `Detected:
+    2h 23m before impact began` (the label names the event, the value says which way).
+    """
+    deltas = figure_deltas(incident)
     result = []
-    for key, label, end in pairs:
-        if end is not None:
-            delta = end - start
+    for key, label, verb in FIGURES:
+        delta = deltas.get(key)
+        if delta is None:
+            continue
+        if delta < timedelta(0):
+            value = f"{format_duration(-delta)} before impact began"
+            result.append(Figure(key, verb, value, iso_duration(delta), delta))
+        else:
             result.append(Figure(key, label, format_duration(delta), iso_duration(delta), delta))
     return result
 
@@ -220,7 +260,8 @@ def build_view(incident: Incident, *, today: date, titles: dict[str, str] | None
         labels = ["the trigger" if c == "trigger" else keys[c].component for c in cause_keys]
         view.steps.append(StepView(step_key(step, i), number, step, cause_keys, labels))
     for svc in incident.impact.services:
-        length = format_duration(svc.end - svc.start) if svc.start and svc.end else None
+        # check refuses an end before its start: the length is never negative.
+        length = format_duration(elapsed(svc.start, svc.end)) if svc.start and svc.end else None
         view.services.append(ServiceView(svc.name, svc.start, svc.end, length, svc.description))
     # sorted() is stable: events at the same time keep the file's order.
     events = sorted(incident.timeline, key=lambda e: e.time)

@@ -2,6 +2,8 @@
 
 Percentiles use the nearest-rank method (the smallest value with at least p% of the values
 at or below it); the median is the middle value, or the mean of the two middle values.
+A time before the impact began (detection on a precursor) counts as 0 in them: the response
+was no slower than immediate, and leaving the record out would make a quarter look worse.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import date, timedelta
 from xml.sax.saxutils import escape
 
 from postmortem.actions import Action, by_owner, collect
-from postmortem.derive import format_duration, is_overdue
+from postmortem.derive import figure_deltas, format_duration, is_overdue
 from postmortem.summary import RecordSummary
 
 FIGURES = (
@@ -29,18 +31,6 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(p / 100 * len(ordered)))
     return ordered[rank - 1]
-
-
-def elapsed(incident: RecordSummary, key: str) -> timedelta | None:
-    """Time from impact start to detection, mitigation or resolution; or the duration."""
-    start = incident.impact.start
-    end = {
-        "duration": incident.impact.end,
-        "detect": incident.detection.time if incident.detection else None,
-        "mitigate": incident.resolution.mitigated,
-        "resolve": incident.resolution.resolved,
-    }[key]
-    return None if end is None else end - start
 
 
 @dataclass(frozen=True)
@@ -81,8 +71,13 @@ class Index:
         return sum(1 for a in self.actions if a.overdue)
 
 
-def _fmt(delta: timedelta | None) -> str | None:
-    return None if delta is None else format_duration(delta)
+def _cell(delta: timedelta | None) -> str | None:
+    """A row's figure: `2h 05m`, or `2h 23m before impact` (never a negative duration)."""
+    if delta is None:
+        return None
+    if delta < timedelta(0):
+        return f"{format_duration(-delta)} before impact"
+    return format_duration(delta)
 
 
 def _quarter(day: date) -> str:
@@ -107,13 +102,14 @@ def build_index(incidents: list[RecordSummary], *, today: date) -> Index:
     ordered = sorted(incidents, key=lambda i: (i.date, i.impact.start, i.id), reverse=True)
     index = Index(today=today)
     for inc in ordered:
+        deltas = figure_deltas(inc)
         open_items = [a for a in inc.action_items if a.status in ("open", "in-progress")]
         index.rows.append(
             Row(
                 incident=inc,
-                duration=_fmt(elapsed(inc, "duration")),
-                detect=_fmt(elapsed(inc, "detect")),
-                resolve=_fmt(elapsed(inc, "resolve")),
+                duration=_cell(deltas.get("duration")),
+                detect=_cell(deltas.get("detect")),
+                resolve=_cell(deltas.get("resolve")),
                 open_actions=len(open_items),
                 overdue_actions=sum(1 for a in open_items if is_overdue(a, today)),
             )
@@ -130,7 +126,11 @@ def build_index(incidents: list[RecordSummary], *, today: date) -> Index:
         members = quarters[quarter]
         figures: dict[str, tuple[str, str] | None] = {}
         for key, _label in FIGURES:
-            values = [d.total_seconds() for i in members if (d := elapsed(i, key)) is not None]
+            values = [
+                max(0.0, d.total_seconds())
+                for i in members
+                if (d := figure_deltas(i).get(key)) is not None
+            ]
             figures[key] = (
                 (
                     format_duration(timedelta(seconds=statistics.median(values))),

@@ -6,12 +6,10 @@ models; the scalar field types they are built of, and the limits, are in `scalar
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
-from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, model_validator
 
 from postmortem.scalars import (
     MAX_EVENTS,
@@ -33,6 +31,7 @@ from postmortem.scalars import (
     Zone,
     fail,
 )
+from postmortem.zones import read_in
 
 FORMAT_VERSION = 1
 
@@ -161,35 +160,19 @@ class Incident(Strict):
     references: list[Reference] = Field([], max_length=MAX_ITEMS)
     related: list[Slug] = Field([], max_length=MAX_ITEMS)
 
-    @model_validator(mode="after")
-    def _localise(self) -> Incident:
-        # A time written without an offset is read in the record's timezone.
-        _localise_times(self, ZoneInfo(self.timezone))
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _localise(cls, data: Any, handler: ModelWrapValidatorHandler[Incident]) -> Incident:
+        # A time written without an offset is read in the record's timezone, by the time
+        # field's own validator (so that a time the zone skips has its own position).
+        zone = data.get("timezone", "UTC") if isinstance(data, dict) else None
+        with read_in(zone if isinstance(zone, str) else None):
+            return handler(data)
 
     @property
     def zone(self) -> ZoneInfo:
         """The record's display zone."""
         return ZoneInfo(self.timezone)
-
-
-def _localise_times(model: BaseModel, zone: tzinfo) -> None:
-    for name in _field_names(type(model)):
-        value = getattr(model, name)
-        if isinstance(value, datetime) and value.tzinfo is None:
-            object.__setattr__(model, name, value.replace(tzinfo=zone))
-        elif isinstance(value, BaseModel):
-            _localise_times(value, zone)
-        elif isinstance(value, list):
-            for item in value:
-                if isinstance(item, BaseModel):
-                    _localise_times(item, zone)
-
-
-@cache
-def _field_names(cls: type[BaseModel]) -> tuple[str, ...]:
-    # Pydantic builds the mapping again at every access of `model_fields`.
-    return tuple(cls.model_fields)
 
 
 def json_schema() -> dict[str, Any]:

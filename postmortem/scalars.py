@@ -11,12 +11,12 @@ import difflib
 import re
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import cache
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
+
+from postmortem.zones import LocalTimeError, local_time, record_zone, zone_problem, zones
 
 # Limits of this implementation (README, "Limits"), so that no record within 1 MiB can make
 # a render take minutes: text lengths in characters, list lengths in entries.
@@ -155,7 +155,14 @@ def is_valid_id(value: str) -> bool:
 
 
 def _time(value: object) -> datetime:
-    return _in_range(_parse_time(value))
+    when = _in_range(_parse_time(value))
+    zone = record_zone()
+    if when.tzinfo is None and zone is not None:
+        try:
+            return local_time(when, zone)
+        except LocalTimeError as exc:
+            raise fail("time", str(exc)) from None
+    return when
 
 
 def _in_range(value: datetime) -> datetime:
@@ -209,27 +216,11 @@ def _url(value: object) -> str:
     return value
 
 
-@cache
-def zones() -> frozenset[str]:
-    """IANA zone names from the tzdata package: the same list on every machine."""
-    import tzdata
-
-    try:
-        # Beside the package's __init__; importlib.resources would cost `check` 10 ms.
-        text = Path(tzdata.__file__).with_name("zones").read_text(encoding="utf-8")
-    except (OSError, TypeError):  # a zipped installation
-        from importlib import resources
-
-        text = (resources.files("tzdata") / "zones").read_text(encoding="utf-8")
-    return frozenset(text.split())
-
-
 def _zone(value: object) -> str:
     value = _expect_str(value, "an IANA time zone name")
-    if value not in zones():
-        close = difflib.get_close_matches(value, sorted(zones()), n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else " (e.g. 'UTC', 'America/Los_Angeles')"
-        raise fail("timezone", f"{value!r} is not an IANA time zone name{hint}")
+    problem = zone_problem(value)
+    if problem:
+        raise fail("timezone", problem)
     return value
 
 
@@ -280,7 +271,8 @@ Time = Annotated[
             "type": "string",
             "pattern": TIME_PATTERN,
             "description": f"ISO 8601 date-time in the years {MIN_YEAR} to {MAX_YEAR}; "
-            "without a UTC offset it is read in the record's timezone",
+            "without a UTC offset it is read in the record's timezone, where it must "
+            "exist exactly once (not skipped or repeated by a daylight-saving change)",
         },
     ),
 ]

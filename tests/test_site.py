@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 from datetime import date, datetime, timedelta
@@ -95,12 +96,10 @@ def _nearest_rank(values: list[float], p: int) -> float:
 
 
 def _fmt_minutes(minutes: float) -> str:
-    minutes = int(minutes)
+    minutes = math.floor(minutes + 0.5)  # to the nearest minute, half up; never in days
     if minutes < 60:
         return f"{minutes}m"
-    if minutes < 48 * 60:
-        return f"{minutes // 60}h {minutes % 60:02d}m"
-    return f"{minutes // 1440}d {minutes % 1440 // 60:02d}h"
+    return f"{minutes // 60}h {minutes % 60:02d}m"
 
 
 def test_index_of_200_records(corpus: tuple[Path, list[dict[str, object]]], tmp_path: Path) -> None:
