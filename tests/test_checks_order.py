@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from postmortem.checker import check_bytes
 from postmortem.files import LoadError
 from postmortem.loader import load_text
 
@@ -54,3 +58,62 @@ def test_the_fixed_line_reads_back_as_the_text_written(
     assert found, caught.value.message
     data = load_text(f"{head}{found.group(1)}\n").data
     assert (data["items"][0] if in_list else data)["note"] == text
+
+
+# --- every error, one at each broken place (findings 6 and 8) -------------------------------
+
+FULL = Path(__file__).parent / "fixtures" / "valid" / "full.yaml"
+
+# Independent ways to break the full example: where, and the value written there. Each is
+# one error at that place, whatever others are broken with it.
+BREAKS: list[tuple[tuple[str | int, ...], Any, str]] = [
+    (("status",), "finished", "enum"),
+    (("title",), "", "empty"),
+    (("timezone",), "Mars/Base", "timezone"),
+    (("trigger", "kind"), "oops", "enum"),
+    (("cascade", 0, "caused_by"), 5, "type"),
+    (("cascade", 1, "caused_by", 0), "poool", "unknown-step"),
+    # `checkout` still names `queue`: that is this one error, not a second.
+    (("cascade", 2, "id"), "Queue!", "id"),
+    (("impact", "services", 0, "start"), "2024-03-02T09:58:00+01:00", "service-outside-impact"),
+    (("impact", "services", 0, "end"), "2024-03-02T09:57:00+01:00", "end-before-start"),
+    (("impact", "services", 1, "end"), "2024-03-02T12:30:00+01:00", "service-outside-impact"),
+    (("detection", "time"), "2024-03-02T09:50:00+01:00", "detected-before-trigger"),
+    (("resolution", "resolved"), "2024-03-02T11:00:00+01:00", "resolved-before-mitigated"),
+    (("lessons",), {}, "lessons-empty"),
+    (("action_items", 0, "priority"), "P9", "enum"),
+    (("references", 0, "url"), "ftp://example.com/x", "url"),
+]
+
+
+def _broken(chosen: list[int]) -> tuple[str, list[tuple[tuple[int, int], str]]]:
+    """The full example with the chosen breaks, as YAML; and where each error must be."""
+    data = yaml.safe_load(FULL.read_text())
+    for i in chosen:
+        loc, value, _ = BREAKS[i]
+        parent = data
+        for part in loc[:-1]:
+            parent = parent[part]
+        parent[loc[-1]] = value
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    doc = load_text(text, positions=True)
+    return text, sorted((doc.position(BREAKS[i][0]), BREAKS[i][2]) for i in chosen)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(st.lists(st.integers(0, len(BREAKS) - 1), min_size=1, max_size=len(BREAKS), unique=True))
+def test_each_broken_field_is_one_error_at_its_place(chosen: list[int]) -> None:
+    text, expected = _broken(chosen)
+    result = check_bytes("r.yaml", text.encode())
+    found = sorted(((i.line, i.column), i.rule) for i in result.issues)
+    assert found == expected, [i.message for i in result.issues]
+
+
+def test_a_bad_trigger_kind_does_not_hide_a_wrong_cause() -> None:
+    text, _ = _broken([3, 5])
+    messages = sorted(i.message for i in check_bytes("r.yaml", text.encode()).issues)
+    assert messages == [
+        "cascade[1].caused_by[0]: 'poool' is not a step id (did you mean 'pool'?)",
+        "trigger.kind: 'oops' is not one of: change, deploy, config, operation, capacity, "
+        "load, software, hardware, power, network, dependency, security, unknown",
+    ]
