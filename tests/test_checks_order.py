@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from hypothesis import strategies as st
 from postmortem.checker import check_bytes
 from postmortem.files import LoadError
 from postmortem.loader import load_text
+
+from conftest import run_cli
 
 # --- a ': ' inside plain text (finding 9) ---------------------------------------------------
 
@@ -116,4 +119,65 @@ def test_a_bad_trigger_kind_does_not_hide_a_wrong_cause() -> None:
         "cascade[1].caused_by[0]: 'poool' is not a step id (did you mean 'pool'?)",
         "trigger.kind: 'oops' is not one of: change, deploy, config, operation, capacity, "
         "load, software, hardware, power, network, dependency, security, unknown",
+    ]
+
+
+# --- related ids the run can resolve (finding 11) -------------------------------------------
+
+MINIMAL = FULL.with_name("minimal.yaml").read_text()
+
+
+def _records(folder: Path) -> Path:
+    """Two records in `folder`: `a` relates to `b` and to an id no record has."""
+    folder.mkdir(exist_ok=True)
+    a = MINIMAL.replace("id: minimal", "id: a") + "related: [b, no-such-incident]\n"
+    (folder / "a.yaml").write_text(a)
+    (folder / "b.yaml").write_text(MINIMAL.replace("id: minimal", "id: b"))
+    return folder
+
+
+def test_an_unknown_related_id_is_a_warning_when_a_folder_is_checked(tmp_path: Path) -> None:
+    folder = _records(tmp_path / "incidents")
+    result = run_cli("check", str(folder))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"{folder / 'a.yaml'}:19:14: warning: related[1]: no record of this run has the id "
+        "'no-such-incident' [unknown-related]\n"
+    )
+    assert result.stderr == "2 record(s) valid, 1 warning(s)\n"
+    issues = json.loads(run_cli("check", "-o", "json", str(folder)).stdout)
+    assert [(i["rule"], i["severity"], i["field"]) for i in issues] == [
+        ("unknown-related", "warning", "related[1]")
+    ]
+
+
+def test_strict_makes_a_warning_fail(tmp_path: Path) -> None:
+    folder = _records(tmp_path / "incidents")
+    result = run_cli("check", "--strict", str(folder))
+    assert result.exit_code == 1
+    assert "[unknown-related]" in result.stdout
+    assert result.stderr == "1 of 2 record(s) invalid, 0 error(s), 1 warning(s)\n"
+
+
+def test_files_named_one_by_one_do_not_warn(tmp_path: Path) -> None:
+    # As pre-commit runs it, on the changed files only: the others are not in the run.
+    folder = _records(tmp_path / "incidents")
+    for args in ([str(folder / "a.yaml")], [str(folder / "a.yaml"), str(folder / "b.yaml")]):
+        result = run_cli("check", "--strict", *args)
+        assert result.exit_code == 0, result.output
+        assert result.stdout == ""
+
+
+def test_an_invalid_record_still_counts_as_known(tmp_path: Path) -> None:
+    folder = _records(tmp_path / "incidents")
+    (folder / "b.yaml").write_text(MINIMAL.replace("id: minimal", "id: b\nstatus: finished"))
+    (folder / "c.yaml").write_text(
+        MINIMAL.replace("id: minimal", "id: c\nsummary2: x") + "related: [a, nothing-here]\n"
+    )
+    result = run_cli("check", "-q", str(folder))
+    assert result.exit_code == 1
+    warnings = [line for line in result.stdout.splitlines() if ": warning: " in line]
+    assert [w.split(": ", 2)[2] for w in warnings] == [
+        "related[1]: no record of this run has the id 'no-such-incident' [unknown-related]",
+        "related[1]: no record of this run has the id 'nothing-here' [unknown-related]",
     ]
