@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -88,7 +89,7 @@ def _from_pydantic(doc: Document, path: str, err: Any) -> Issue:
         return Issue(path, line, col, message, "format", field)
     if kind in _CONTAINERS:
         message = f"{field}: expected {_CONTAINERS[kind]}, got {describe(value)}"
-        return Issue(path, line, col, _hint(doc, loc, message), "type", field)
+        return Issue(path, line, col, _hint(doc, loc, message, value), "type", field)
     if kind == "too_short":
         return Issue(path, line, col, f"{field}: needs at least one entry", "required", field)
     if kind == "too_long":
@@ -98,7 +99,7 @@ def _from_pydantic(doc: Document, path: str, err: Any) -> Issue:
     message = f"{field}: " + (err["ctx"]["message"] if kind in _OUR_RULES else err["msg"])
     rule = kind if kind in _OUR_RULES else "value"
     if rule == "type":
-        message = _hint(doc, loc, message)
+        message = _hint(doc, loc, message, value)
     return Issue(path, line, col, message, rule, field)
 
 
@@ -117,10 +118,20 @@ _OUR_RULES = {
 }
 
 
-def _hint(doc: Document, loc: Path, message: str) -> str:
-    """Add how YAML 1.1 read a plain scalar, when that reading caused the error."""
+def _hint(doc: Document, loc: Path, message: str, value: object) -> str:
+    """Add how YAML read a plain scalar, when that reading caused the error."""
     reading = doc.readings.get(loc)
-    return f"{message} ({reading}: quote the value)" if reading else message
+    if reading:
+        return f"{message} ({reading}: quote the value)"
+    if isinstance(value, dict) and len(value) == 1 and "got a mapping" in message:
+        # `- The page: came late` is a mapping of one key, written on the item's line.
+        [(key, text)] = value.items()
+        where = doc.position(loc)[0]
+        if isinstance(key, str) and doc.key_positions.get((*loc, key), (0, 0))[0] == where:
+            fixed = json.dumps(f"{key}: {text}", ensure_ascii=False)
+            shown = fixed if isinstance(text, str) else "quote the whole value"
+            return f"{message} (a ': ' inside text needs quotes: {shown})"
+    return message
 
 
 def cross_check(incident: Incident, doc: Document, path: str) -> list[Issue]:

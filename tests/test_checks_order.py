@@ -20,6 +20,7 @@ from conftest import run_cli
 
 # --- a ': ' inside plain text (finding 9) ---------------------------------------------------
 
+FULL = Path(__file__).parent / "fixtures" / "valid" / "full.yaml"
 _FIXED = re.compile(r"needs quotes: (.*)\)$")
 
 
@@ -63,9 +64,20 @@ def test_the_fixed_line_reads_back_as_the_text_written(
     assert (data["items"][0] if in_list else data)["note"] == text
 
 
-# --- every error, one at each broken place (findings 6 and 8) -------------------------------
+@pytest.mark.parametrize(
+    ("line", "hint"),
+    [
+        ("- The page: came late", """(a ': ' inside text needs quotes: "The page: came late")"""),
+        ("- Retries: 3", "(a ': ' inside text needs quotes: quote the whole value)"),
+    ],
+)
+def test_text_that_yaml_read_as_a_mapping_says_to_quote(line: str, hint: str) -> None:
+    text = FULL.read_text().replace("- Retries had no jitter.", line)
+    [issue] = check_bytes("r.yaml", text.encode()).issues
+    assert issue.message == f"contributing_factors[1]: expected text, got a mapping {hint}"
 
-FULL = Path(__file__).parent / "fixtures" / "valid" / "full.yaml"
+
+# --- every error, one at each broken place (findings 6 and 8) -------------------------------
 
 # Independent ways to break the full example: where, and the value written there. Each is
 # one error at that place, whatever others are broken with it.
