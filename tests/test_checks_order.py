@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from postmortem.checker import check_bytes
+from postmortem.consistency import Closest
 from postmortem.files import LoadError
 from postmortem.loader import load_text
 
@@ -193,3 +194,38 @@ def test_an_invalid_record_still_counts_as_known(tmp_path: Path) -> None:
         "related[1]: no record of this run has the id 'no-such-incident' [unknown-related]",
         "related[1]: no record of this run has the id 'nothing-here' [unknown-related]",
     ]
+
+
+# --- "did you mean" at a bounded cost -------------------------------------------------------
+
+
+def _long_alike_cascade() -> str:
+    """200 steps with long ids alike, and 400 cause links close to them but unknown."""
+    steps = [
+        {
+            "id": "a" * 96 + f"{i:04d}",
+            "component": "c",
+            "description": "d",
+            "caused_by": ["a" * 95 + f"{i:04d}b", "a" * 94 + f"{i:04d}cc"],
+        }
+        for i in range(200)
+    ]
+    data = yaml.safe_load(MINIMAL) | {"cascade": steps}
+    return yaml.safe_dump(data)
+
+
+def test_did_you_mean_has_a_budget() -> None:
+    # Before: 80,000 full comparisons of 100-character ids, over two minutes for one record.
+    closest = Closest()
+    text = _long_alike_cascade()
+    links = [c for step in yaml.safe_load(text)["cascade"] for c in step["caused_by"]]
+    ids = [step["id"] for step in yaml.safe_load(text)["cascade"]]
+    hints = [closest(link, ids) for link in links]
+    assert closest.spent <= Closest.BUDGET
+    assert hints[0] == ids[0]  # the first ones still get their hint
+
+
+def test_a_record_past_the_hint_budget_still_reports_every_link() -> None:
+    result = check_bytes("r.yaml", _long_alike_cascade().encode())
+    assert [i.rule for i in result.issues] == ["unknown-step"] * 400
+    assert "did you mean" in result.issues[0].message
