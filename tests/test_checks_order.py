@@ -229,3 +229,50 @@ def test_a_record_past_the_hint_budget_still_reports_every_link() -> None:
     result = check_bytes("r.yaml", _long_alike_cascade().encode())
     assert [i.rule for i in result.issues] == ["unknown-step"] * 400
     assert "did you mean" in result.issues[0].message
+
+
+def _paths(node: Any, at: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every path in a loaded record, containers and leaves."""
+    found = [at] if at else []
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
+    for key, value in items:
+        found += _paths(value, (*at, key))
+    return found
+
+
+_JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.sampled_from(
+        ["trigger", "pool", "Pool!", "", "2024-03-02T09:00:00", "Mars/Base", "x" * 300]
+    ),
+    st.lists(st.sampled_from(["pool", "trigger", 3, None, "BAD"]), max_size=3),
+    st.dictionaries(st.sampled_from(["id", "time", "name", "start"]), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.data())
+def test_any_part_replaced_by_anything_gives_diagnostics_never_an_internal_error(
+    data: st.DataObject,
+) -> None:
+    record = yaml.safe_load(FULL.read_text())
+    places = _paths(record)
+    for loc in data.draw(st.lists(st.sampled_from(places), min_size=1, max_size=4)):
+        parent = record
+        try:
+            for part in loc[:-1]:
+                parent = parent[part]
+            parent[loc[-1]] = data.draw(_JUNK)
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier replacement took that place away
+    text = yaml.safe_dump(record, sort_keys=False)
+    result = check_bytes("r.yaml", text.encode())
+    assert not [i.message for i in result.issues if i.rule == "internal"]
