@@ -7,8 +7,9 @@ import gc
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from postmortem.diagnostics import Issue
 from postmortem.fields import images, markdown_fields
@@ -17,6 +18,7 @@ from postmortem.gate import check_gate
 from postmortem.loader import Document, load_bytes
 from postmortem.model import Incident
 from postmortem.paths import Picture, record_problem
+from postmortem.scalars import is_valid_id
 from postmortem.validate import validate
 
 SUFFIXES = (".yaml", ".yml")
@@ -163,10 +165,17 @@ def _check_severity(result: Result, allowed: tuple[str, ...]) -> None:
 def check_paths(
     paths: Sequence[str | os.PathLike[str]], policy: Policy = DEFAULT_POLICY
 ) -> list[Result]:
-    """Check every record under `paths`, then the rules that span records (unique ids)."""
+    """Check every record under `paths`, then the rules that span records.
+
+    Ids are unique across the run. `related` ids are looked up in the run only when it
+    searched a folder: files named one by one (as pre-commit names the changed ones) are
+    not all the records, and a missing id there says nothing.
+    """
     with no_collection():
         results = [check_file(p, policy) for p in discover(paths)]
     check_unique_ids(results)
+    if any(Path(p).is_dir() for p in paths):
+        check_related(results)
     return results
 
 
@@ -213,3 +222,27 @@ def check_unique_ids(results: list[Result]) -> None:
             result.incident, result.ident = None, ""
         else:
             first[ident] = result
+
+
+def _written(result: Result, key: str) -> Any:
+    """A top-level value as written in the record (None when it was not loaded)."""
+    return result.document.data.get(key) if result.document is not None else None
+
+
+def check_related(results: list[Result]) -> None:
+    """Warn of each `related` id that no record of the run has (valid or not)."""
+    known = {result.ident for result in results} | {
+        ident for r in results if isinstance(ident := _written(r, "id"), str)
+    }
+    for result in results:
+        related = _written(result, "related")
+        if not isinstance(related, list) or result.document is None:
+            continue
+        for j, ident in enumerate(related):
+            # Not an id: its error is reported already.
+            if isinstance(ident, str) and is_valid_id(ident) and ident not in known:
+                loc = ("related", j)
+                line, col = result.document.position(loc)
+                message = f"related[{j}]: no record of this run has the id {ident!r}"
+                issue = Issue(result.path, line, col, message, "unknown-related", f"related[{j}]")
+                result.issues.append(replace(issue, severity="warning"))

@@ -61,7 +61,8 @@ def cli() -> None:
     help="text: PATH:LINE:COL lines; json: a list of objects; github: workflow annotations.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the errors.")
-def check_command(paths: tuple[str, ...], output_format: str, quiet: bool) -> None:
+@click.option("--strict", is_flag=True, help="Warnings make the exit status 1, as errors do.")
+def check_command(paths: tuple[str, ...], output_format: str, quiet: bool, strict: bool) -> None:
     """Check incident records against the format, reporting every error in every file.
 
     PATHS are record files, or folders searched recursively for *.yaml and *.yml
@@ -74,12 +75,15 @@ def check_command(paths: tuple[str, ...], output_format: str, quiet: bool) -> No
       postmortem check --format github incidents/     # annotations in GitHub Actions
       postmortem check --format json incidents/ | jq '.[].message'
 
-    Exit status: 0 when every record is valid, 1 when any is not, 2 on a usage error
-    (including when PATHS hold no record).
+    A warning (a `related` id that no record of the run has, looked up when a folder
+    is checked) is printed as `PATH:LINE:COL: warning: …` and fails only with --strict.
+
+    Exit status: 0 when every record is valid, 1 when any is not (or, with --strict,
+    has a warning), 2 on a usage error (including when PATHS hold no record).
     """
     from postmortem.commands import check
 
-    check.run(paths, output_format, quiet)
+    check.run(paths, output_format, quiet, strict)
 
 
 @cli.command("review", context_settings=CONTEXT)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import difflib
+import json
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from postmortem.consistency import Facts, check_facts, field_path
 from postmortem.diagnostics import Issue
 from postmortem.fields import markdown_fields
 from postmortem.loader import Document, Path
-from postmortem.model import FORMAT_VERSION, Incident, causes, step_key
-from postmortem.scalars import MAX_BRACKETS, MAX_CAUSES, describe
+from postmortem.model import FORMAT_VERSION, Incident
+from postmortem.scalars import MAX_BRACKETS, describe
 
 _CONTAINERS = {"list_type": "a list", "model_type": "a mapping", "dict_type": "a mapping"}
 
@@ -21,14 +23,17 @@ def validate(doc: Document, path: str) -> tuple[Incident | None, list[Issue]]:
     try:
         incident = Incident.model_validate(doc.data)
     except ValidationError as exc:
-        issues = [_from_pydantic(doc, path, err) for err in exc.errors(include_url=False)]
-        return None, issues
+        errors = exc.errors(include_url=False)
+        issues = [_from_pydantic(doc, path, err) for err in errors]
+        # The rules across fields still run, on the values that passed: one wrong value
+        # must not hide another.
+        refused = [tuple(err["loc"]) for err in errors]
+        return None, issues + check_facts(Facts.salvage(doc.data, refused), doc, path)
     issues = list(cross_check(incident, doc, path))
     return (None if issues else incident), issues
 
 
-def _field(loc: Path) -> str:
-    return ".".join(f"[{p}]" if isinstance(p, int) else p for p in loc).replace(".[", "[")
+_field = field_path
 
 
 def _model_at(loc: Path) -> type[BaseModel] | None:
@@ -84,7 +89,7 @@ def _from_pydantic(doc: Document, path: str, err: Any) -> Issue:
         return Issue(path, line, col, message, "format", field)
     if kind in _CONTAINERS:
         message = f"{field}: expected {_CONTAINERS[kind]}, got {describe(value)}"
-        return Issue(path, line, col, _hint(doc, loc, message), "type", field)
+        return Issue(path, line, col, _hint(doc, loc, message, value), "type", field)
     if kind == "too_short":
         return Issue(path, line, col, f"{field}: needs at least one entry", "required", field)
     if kind == "too_long":
@@ -94,7 +99,7 @@ def _from_pydantic(doc: Document, path: str, err: Any) -> Issue:
     message = f"{field}: " + (err["ctx"]["message"] if kind in _OUR_RULES else err["msg"])
     rule = kind if kind in _OUR_RULES else "value"
     if rule == "type":
-        message = _hint(doc, loc, message)
+        message = _hint(doc, loc, message, value)
     return Issue(path, line, col, message, rule, field)
 
 
@@ -113,71 +118,25 @@ _OUR_RULES = {
 }
 
 
-def _hint(doc: Document, loc: Path, message: str) -> str:
-    """Add how YAML 1.1 read a plain scalar, when that reading caused the error."""
+def _hint(doc: Document, loc: Path, message: str, value: object) -> str:
+    """Add how YAML read a plain scalar, when that reading caused the error."""
     reading = doc.readings.get(loc)
-    return f"{message} ({reading}: quote the value)" if reading else message
+    if reading:
+        return f"{message} ({reading}: quote the value)"
+    if isinstance(value, dict) and len(value) == 1 and "got a mapping" in message:
+        # `- The page: came late` is a mapping of one key, written on the item's line.
+        [(key, text)] = value.items()
+        where = doc.position(loc)[0]
+        if isinstance(key, str) and doc.key_positions.get((*loc, key), (0, 0))[0] == where:
+            fixed = json.dumps(f"{key}: {text}", ensure_ascii=False)
+            shown = fixed if isinstance(text, str) else "quote the whole value"
+            return f"{message} (a ': ' inside text needs quotes: {shown})"
+    return message
 
 
 def cross_check(incident: Incident, doc: Document, path: str) -> list[Issue]:
-    """Rules that span fields: step references, cycles, windows."""
-    issues: list[Issue] = []
-
-    def add(loc: Path, message: str, rule: str) -> None:
-        issues.append(Issue(path, *doc.position(loc), message, rule, _field(loc)))
-
-    keys: dict[str, int] = {}
-    for i, step in enumerate(incident.cascade):
-        if step.id == "trigger":
-            add(("cascade", i, "id"), "'trigger' names the trigger; choose another step id", "id")
-        elif step.id in keys:
-            add(
-                ("cascade", i, "id"),
-                f"step id {step.id!r} is already used by cascade[{keys[step.id]}]",
-                "duplicate-id",
-            )
-        keys.setdefault(step_key(step, i), i)
-
-    all_causes = causes(incident.cascade)
-    over = _past_cause_limit(all_causes)
-    if over is not None:
-        # Refused before the links are looked at one by one: a record far past the limit
-        # costs no more to check than one at it. An implied link has no entry: name the step.
-        i, j = over
-        loc: Path = ("cascade", i, "caused_by", j)
-        if incident.cascade[i].caused_by is None:
-            loc = ("cascade", i)
-        message = (
-            f"{_field(loc)}: cause link number {MAX_CAUSES + 1:,} of the cascade "
-            f"(written or implied); the limit is {MAX_CAUSES:,}"
-        )
-        add(loc, message, "limit-items")
-
-    known = ["trigger", *keys]
-    for i, step in enumerate(incident.cascade if over is None else ()):
-        if step.caused_by is None:
-            continue
-        for j, cause in enumerate(step.caused_by):
-            if cause in keys or cause == "trigger":
-                continue
-            loc = ("cascade", i, "caused_by", j)
-            if loc not in doc.positions:
-                loc = loc[:-1]
-            close = difflib.get_close_matches(cause, known, n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            add(loc, f"caused_by names {cause!r}, which is not a step id{hint}", "unknown-step")
-
-    # With a duplicate or reserved id (or too many links) the graph is ill-defined: report
-    # those alone first.
-    cycle = None if issues else _find_cycle(incident, all_causes, keys)
-    if cycle is not None:
-        first = keys[cycle[0]]
-        add(
-            ("cascade", first, "caused_by"),
-            "caused_by forms a cycle: " + " → ".join(cycle),
-            "cycle",
-        )
-
+    """Rules that span fields (consistency.py), and the total of `[` in the Markdown."""
+    issues = check_facts(Facts.of(incident), doc, path)
     brackets = 0
     for loc, text in markdown_fields(incident):
         brackets += text.count("[")
@@ -187,64 +146,6 @@ def cross_check(incident: Incident, doc: Document, path: str) -> list[Issue]:
                 f"{_field(loc)}: '[' number {MAX_BRACKETS + 1:,} of the record's Markdown "
                 f"(each may open a link or an image); the limit is {MAX_BRACKETS:,}"
             )
-            add(loc, message, "limit-items")
+            issues.append(Issue(path, *doc.position(loc), message, "limit-items", _field(loc)))
             break
-
-    impact = incident.impact
-    if impact.end is not None and impact.end < impact.start:
-        add(("impact", "end"), "impact.end is before impact.start", "end-before-start")
-    for i, svc in enumerate(impact.services):
-        start = svc.start or impact.start
-        if svc.end is not None and svc.end < start:
-            which = "its start" if svc.start else "impact.start"
-            add(
-                ("impact", "services", i, "end"),
-                f"end of {svc.name!r} is before {which}",
-                "end-before-start",
-            )
     return issues
-
-
-def _past_cause_limit(all_causes: list[list[str]]) -> tuple[int, int] | None:
-    """(step, entry) of the cause link that passes MAX_CAUSES, or None within the limit."""
-    total = 0
-    for i, step_causes in enumerate(all_causes):
-        if total + len(step_causes) > MAX_CAUSES:
-            return i, MAX_CAUSES - total
-        total += len(step_causes)
-    return None
-
-
-def _find_cycle(
-    incident: Incident, all_causes: list[list[str]], keys: dict[str, int]
-) -> list[str] | None:
-    """A cycle among the steps, cause → effect, its first key repeated at the end; or None."""
-    graph = {
-        step_key(step, i): [c for c in all_causes[i] if c in keys]
-        for i, step in enumerate(incident.cascade)
-    }
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    for start in graph:
-        if state.get(start):
-            continue
-        stack: list[tuple[str, int]] = [(start, 0)]
-        trail: list[str] = []
-        while stack:
-            node, i = stack.pop()
-            if i == 0:
-                state[node] = 1
-                trail.append(node)
-            nexts = graph[node]
-            if i < len(nexts):
-                stack.append((node, i + 1))
-                nxt = nexts[i]
-                if state.get(nxt) == 1:
-                    loop = trail[trail.index(nxt) :]
-                    # The trail follows 'caused by'; print it cause → effect.
-                    return [nxt, *reversed(loop)]
-                if not state.get(nxt):
-                    stack.append((nxt, 0))
-            else:
-                state[node] = 2
-                trail.pop()
-    return None
