@@ -18,6 +18,7 @@ A cascade step left out is bridged: its effects are caused by its causes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, get_args, get_origin
@@ -35,6 +36,15 @@ Audience = Literal["internal", "public"]
 KEYS = ("internal", "public")
 ENTRY_KEYS = ("text", "internal", "public")
 RULE = "public-wording"
+# A mark is a key, so its name stands before a colon (a quoted key may have its quote
+# between). A key spelled with escapes ("\x69nternal") is missed here, and then refused by
+# validation as an unknown key: the shortcut fails closed.
+_MAY_MARK = re.compile(rb"(?:internal|public|text)['\"]?\s*:")
+
+
+def may_mark(source: bytes) -> bool:
+    """Whether a record's bytes may hold a mark (if not, the projection has nothing to do)."""
+    return _MAY_MARK.search(source) is not None
 
 
 @dataclass
@@ -375,3 +385,36 @@ def rendition(raw: bytes, audience: Audience, label: str) -> bytes:
     if projection.data is None:
         raise PostmortemError(f"{label}: the record is internal as a whole: it has no public one")
     return dump(projection.data)
+
+
+def with_marks(schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of the format, accepting the marks where `project` reads them."""
+    internal = {
+        "description": "true: internal (left out of the public rendition); or the keys that are",
+        "anyOf": [{"type": "boolean"}, {"type": "array", "items": {"type": "string"}}],
+    }
+    public = {
+        "description": "Public wordings of this mapping's own text keys",
+        "type": "object",
+        "additionalProperties": {"type": "string"},
+    }
+    for part in [schema, *schema.get("$defs", {}).values()]:
+        properties = part.get("properties")
+        if part.get("type") != "object" or properties is None:
+            continue
+        for value in properties.values():
+            items = value.get("items")
+            if value.get("type") == "array" and isinstance(items, dict) and "$ref" not in items:
+                entry = {
+                    "type": "object",
+                    "properties": {
+                        "text": items,
+                        "internal": {"type": "boolean"},
+                        "public": {"type": "string"},
+                    },
+                    "required": ["text"],
+                    "additionalProperties": False,
+                }
+                value["items"] = {"anyOf": [items, entry]}
+        properties.update({"internal": internal, "public": public})
+    return schema

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from postmortem.audience import RULE, Audience, document_of, dump, project
+from postmortem.audience import RULE, Audience, document_of, dump, may_mark, project
 from postmortem.diagnostics import Issue
 from postmortem.fields import images, markdown_fields
 from postmortem.files import LoadError, read_file
@@ -130,6 +130,10 @@ def _check_audiences(result: Result, document: Document, policy: Policy) -> None
     """Validate the record (marks dropped) and, if it has marks, its public rendition;
     keep the one of the policy's audience."""
     name = result.path
+    if policy.audience == "internal" and not may_mark(result.source):
+        result.document = document
+        result.incident, result.issues = validate(document, name)
+        return
     full = project(document, "internal", name)
     result.document = document_of(document, full)
     result.incident, result.issues = validate(result.document, name)

@@ -298,3 +298,17 @@ def test_a_record_without_marks_is_the_same_record(tmp_path: Path) -> None:
         document = load_bytes(path.read_bytes())
         projection = project(document, "public", path.name)
         assert projection.data == document.data and not projection.marks
+
+
+def test_the_json_schema_accepts_the_marks() -> None:
+    """Editors that validate with `postmortem schema` accept marked records."""
+    import jsonschema
+
+    from postmortem.model import json_schema
+
+    validator = jsonschema.Draft202012Validator(json_schema())
+    for name in ("marked.yaml", "internal-only.yaml"):
+        assert not list(validator.iter_errors(yaml.safe_load((HERE / name).read_bytes())))
+    wrong = yaml.safe_load((HERE / "by-hand.yaml").read_bytes())
+    wrong["tags"] = [{"text": "x", "secret": True}]
+    assert list(validator.iter_errors(wrong))
