@@ -177,7 +177,9 @@ class Incident(Strict):
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (Draft 2020-12) of format version 1, generated from the models."""
-    schema = Incident.model_json_schema(mode="validation")
+    from postmortem.audience import with_marks  # the marks are read before validation
+
+    schema = with_marks(Incident.model_json_schema(mode="validation"))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         **schema,

@@ -164,7 +164,7 @@ def test_every_option_and_the_policy_are_in_the_fingerprint(tmp_path: Path) -> N
     base = Options(formats=("md", "html"), today=date(2024, 1, 1))
     changes = _options_changes(tmp_path)
     assert {f.name for f in fields(Options)} - {"today"} == set(changes)
-    policies = {"timezone": "Europe/Berlin", "severities": ("SEV1", "SEV2")}
+    policies = {"timezone": "Europe/Berlin", "severities": ("SEV1", "SEV2"), "audience": "public"}
     assert {f.name for f in fields(type(DEFAULT_POLICY))} == set(policies)
     render_paths([src], out, base)
     for name, value in changes.items():
