@@ -20,7 +20,7 @@ Suggested page CSS: `svg.pm-diagram { max-width: 100%; height: auto; }`.
 
 from __future__ import annotations
 
-from postmortem.diagrams.cascade import cascade_svg
+from postmortem.diagrams.cascade import cascade_parts, cascade_svg
 from postmortem.diagrams.mermaid import cascade_mermaid
 from postmortem.diagrams.text import wrap
 from postmortem.diagrams.timeline import timeline_svg
@@ -34,6 +34,7 @@ __all__ = [
     "Tick",
     "Timeline",
     "cascade_mermaid",
+    "cascade_parts",
     "cascade_svg",
     "timeline_svg",
     "wrap",
