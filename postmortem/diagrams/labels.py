@@ -19,7 +19,11 @@ def _tail(text: str, width: float, size: float) -> str:
     while cut > 0 and used + text_width(text[cut - 1], size) <= room:
         cut -= 1
         used += text_width(text[cut], size)
-    # Never start on a combining mark, apart from its letter.
+    # Start at a word where the end has one (a part-word reads worse than "…"), and
+    # never on a combining mark, apart from its letter.
+    space = text.find(" ", cut)
+    if cut > 0 and text[cut - 1] != " " and space != -1:
+        cut = space + 1
     while cut < len(text) and unicodedata.combining(text[cut]):
         cut += 1
     return ELLIPSIS + text[cut:].lstrip()
