@@ -78,7 +78,8 @@ def _note(base: float, text: str) -> str:
     width = text_width(text, CONTINUED)
     patch = {"x": NOTE_INSET - 3, "y": base - CONTINUED, "width": width + 6, "height": 15}
     halo = svg.painted("rect", "pm-halo", patch)
-    return halo + svg.text(NOTE_INSET, base, text, CONTINUED, cls="pm-text-muted")
+    note = svg.text(NOTE_INSET, base, text, CONTINUED, cls="pm-text-muted")
+    return svg.el("g", {"class": "pm-continued"}, halo + note)
 
 
 def part(
@@ -110,9 +111,9 @@ def part(
         title = f"{title} (part {i + 1} of {len(spans)})"
         desc = desc if i == 0 else "Continued from the part above."
         if i:
-            body.append(_note(top + 15, "↑ continued from above"))
+            body.append(_note(top + 15, "continued from above"))
         if i + 1 < len(spans):
-            body.append(_note(bottom - 5, "↓ continued below"))
+            body.append(_note(bottom - 5, "continued below"))
     inner = "".join(body)
     if top:
         inner = svg.el("g", {"transform": f"translate(0 {svg.num(-top)})"}, inner)
