@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from postmortem.diagrams import layout, page, parts, svg
@@ -160,14 +161,21 @@ def _lane_path(start: tuple[float, float], end: tuple[float, float], x: float, l
 
 def _fit(n: int, edges: list[tuple[int, int]], width: float) -> tuple[layout.Layered, bool]:
     """The layout, and whether it was made for the page (the natural one did not fit)."""
-    natural = layout.layout(n, edges, [BOX_WIDTH] * n, dummy_width=DUMMY_WIDTH, gap=NODE_GAP)
-    lanes = max(natural.side.values(), default=-1) + 1
-    if _span(natural, n) + 2 * MARGIN + (lanes * LANE_GAP + MARGIN if lanes else 0) <= width:
-        return natural, False
+    inner = width - 2 * MARGIN
+    fits = max(1, int((inner + NODE_GAP) // (BOX_WIDTH + NODE_GAP))) if inner < math.inf else n
+    # A layer of more boxes than fit side by side: the natural layout is too wide for sure
+    # (and it is the costly one: its crossing search is made for few wide layers).
+    reserve = (0.0, PAGE_LANES * LANE_GAP + MARGIN)
+    if layout.widest_layer(n, edges) <= fits:
+        natural = layout.layout(n, edges, [BOX_WIDTH] * n, dummy_width=DUMMY_WIDTH, gap=NODE_GAP)
+        lanes = max(natural.side.values(), default=-1) + 1
+        if _span(natural, n) + 2 * MARGIN + (lanes * LANE_GAP + MARGIN if lanes else 0) <= width:
+            return natural, False
+        if lanes:
+            reserve = reserve[1:]  # a narrower layout needs lanes all the more
     # Too wide: fewer boxes side by side, never reaching past the page; the edges that
     # find no room beside the boxes go round the side, in at most PAGE_LANES lanes.
-    inner = width - 2 * MARGIN
-    for reserved in (0.0, PAGE_LANES * LANE_GAP + MARGIN):
+    for reserved in reserve:
         per_layer = max(1, int((inner - reserved + NODE_GAP) // (BOX_WIDTH + NODE_GAP)))
         lay = layout.layout(
             n,

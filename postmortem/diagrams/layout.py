@@ -98,6 +98,14 @@ def layout(
     return Layered(layer_of, layers, chains, x, crossings, lanes, tally.steps)
 
 
+def widest_layer(n: int, edges: list[tuple[int, int]]) -> int:
+    """The most boxes side by side in the layout `layout` makes (linear; ValueError on a cycle)."""
+    counts: dict[int, int] = {}
+    for layer in _longest_path_layers(n, edges, Tally()):
+        counts[layer] = counts.get(layer, 0) + 1
+    return max(counts.values(), default=0)
+
+
 def _dummy_room(
     n: int,
     layer_of: list[int],
