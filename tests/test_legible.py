@@ -20,9 +20,11 @@ import stress
 from fontTools.ttLib import TTFont
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_layout_cost import EXACT_WORK, WORK_PER_ITEM, dags
+from test_layout_cost import _check_drawing as check_drawing
 
 import postmortem
-from postmortem.diagrams import Cascade, Node, cascade_parts, cascade_svg, page, timeline
+from postmortem.diagrams import Cascade, Node, cascade_parts, cascade_svg, layout, page, timeline
 from postmortem.diagrams.labels import row_labels
 from postmortem.diagrams.text import text_width
 from postmortem.index import month_chart_svg
@@ -226,3 +228,21 @@ def test_the_index_chart_labels_are_80_percent_of_the_body_text() -> None:
     room = text_width("0000-00", size)
     assert all(b - a >= room for a, b in itertools.pairwise(xs))
     assert all(room / 2 <= x <= width - room / 2 for x in xs)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(dags())
+def test_the_page_layout_costs_what_the_natural_one_does(
+    graph: tuple[int, list[tuple[int, int]]],
+) -> None:
+    # The same bound as tests/test_layout_cost.py, for the layout made for the page.
+    n, edges = graph
+    lay = layout.layout(
+        n, edges, [200.0] * n, dummy_width=10.0, gap=28.0, per_layer=2, max_width=536.0
+    )
+    check_drawing(n, edges, lay)
+    assert max(x + (100.0 if v < n else 5.0) for v, x in enumerate(lay.x)) <= 536.0 + 1e-6
+    bound = WORK_PER_ITEM * (n + len(edges))
+    if len(lay.layers) <= layout.EXACT_MAX_LAYERS:
+        bound += EXACT_WORK
+    assert lay.work <= bound
