@@ -165,7 +165,7 @@ def _fit(n: int, edges: list[tuple[int, int]], width: float) -> tuple[layout.Lay
     fits = max(1, int((inner + NODE_GAP) // (BOX_WIDTH + NODE_GAP))) if inner < math.inf else n
     # A layer of more boxes than fit side by side: the natural layout is too wide for sure
     # (and it is the costly one: its crossing search is made for few wide layers).
-    reserve = (0.0, PAGE_LANES * LANE_GAP + MARGIN)
+    reserve: list[float] = [0.0, PAGE_LANES * LANE_GAP + MARGIN]
     if layout.widest_layer(n, edges) <= fits:
         natural = layout.layout(n, edges, [BOX_WIDTH] * n, dummy_width=DUMMY_WIDTH, gap=NODE_GAP)
         lanes = max(natural.side.values(), default=-1) + 1
