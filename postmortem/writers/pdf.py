@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pydyf
@@ -21,6 +22,7 @@ from postmortem.derive import View
 from postmortem.paths import Picture, read_picture
 from postmortem.writers import RenderContext, builtin_templates
 from postmortem.writers.html import render_html_text
+from postmortem.writers.placement import place
 
 TEMPLATE = "pdf.html.j2"
 
@@ -106,6 +108,21 @@ def _finish(document: object, pdf: pydyf.PDF) -> None:
 
 def render_pdf(view: View, ctx: RenderContext) -> bytes:
     """The record as a PDF (A4 or Letter), with outline, metadata and running heads."""
+    options: dict[str, Any] = {
+        "uncompressed_pdf": False,
+        "pdf_variant": ctx.options.pdf_variant,
+        "attachments": [source_attachment(view, ctx)] if ctx.source else None,
+    }
+    # A cascade graph that would leave a page half empty goes after the steps that fill
+    # it (placement.py): more than one layout, for such records only.
+    document = place(lambda after: _layout(view, ctx, options, after), len(view.steps))
+    # write_pdf() with no target returns the document's bytes (WeasyPrint ships no types).
+    pdf: bytes = document.write_pdf(finisher=_finish, **options)
+    return pdf
+
+
+def _layout(view: View, ctx: RenderContext, options: dict[str, Any], cascade_after: int) -> Any:
+    """The record laid out in pages by WeasyPrint (a `weasyprint.Document`)."""
     assets = builtin_templates()
     html = render_html_text(
         view,
@@ -114,16 +131,10 @@ def render_pdf(view: View, ctx: RenderContext) -> bytes:
         assets=assets.as_uri(),
         page_size=ctx.options.page_size,
         pdf_date=pdf_date(view, ctx.options.source_date_epoch),
+        cascade_after=cascade_after,
     )
     fetcher = LocalFetcher(assets, ctx.record_dir, ctx.pictures)
-    document = weasyprint.HTML(
+    source = weasyprint.HTML(
         string=html, base_url=ctx.record_dir.resolve().as_uri() + "/", url_fetcher=fetcher
     )
-    # write_pdf() with no target returns the document's bytes (WeasyPrint ships no types).
-    pdf: bytes = document.write_pdf(
-        uncompressed_pdf=False,
-        pdf_variant=ctx.options.pdf_variant,
-        attachments=[source_attachment(view, ctx)] if ctx.source else None,
-        finisher=_finish,
-    )
-    return pdf
+    return source.render(**options)
