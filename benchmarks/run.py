@@ -478,6 +478,13 @@ def child_pdf_bare(corpus: str) -> float:
         def __init__(self, *, string: str, **_: object) -> None:
             caught.append(string)
 
+        # The PDF path lays out with render() and measures the pages (writers/placement.py):
+        # no pages here, so each record is caught once, as its first layout.
+        pages: tuple[object, ...] = ()
+
+        def render(self, **_: object) -> Caught:
+            return self
+
         def write_pdf(self, **_: object) -> bytes:
             return b""
 

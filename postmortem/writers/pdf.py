@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 import pydyf
 import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from postmortem.archive import ATTACHMENT_DESCRIPTION, RECORD_MIME_TYPE, attachment_name
@@ -22,7 +23,7 @@ from postmortem.derive import View
 from postmortem.paths import Picture, read_picture
 from postmortem.writers import RenderContext, builtin_templates
 from postmortem.writers.html import render_html_text
-from postmortem.writers.placement import place
+from postmortem.writers.placement import place, probe_html
 
 TEMPLATE = "pdf.html.j2"
 
@@ -114,15 +115,27 @@ def render_pdf(view: View, ctx: RenderContext) -> bytes:
         "attachments": [source_attachment(view, ctx)] if ctx.source else None,
     }
     # A cascade graph that would leave a page half empty goes after the steps that fill
-    # it (placement.py): more than one layout, for such records only.
-    document = place(lambda after: _layout(view, ctx, options, after), len(view.steps))
+    # it (placement.py): a probe of the pages up to the graph decides, then the layout.
+    # One font configuration for the probe and the layout: the bundled fonts load once.
+    fonts = FontConfiguration()
+    document = place(
+        lambda after, probe: _layout(view, ctx, options, fonts, after, probe), len(view.steps)
+    )
     # write_pdf() with no target returns the document's bytes (WeasyPrint ships no types).
     pdf: bytes = document.write_pdf(finisher=_finish, **options)
     return pdf
 
 
-def _layout(view: View, ctx: RenderContext, options: dict[str, Any], cascade_after: int) -> Any:
-    """The record laid out in pages by WeasyPrint (a `weasyprint.Document`)."""
+def _layout(
+    view: View,
+    ctx: RenderContext,
+    options: dict[str, Any],
+    fonts: FontConfiguration,
+    cascade_after: int,
+    probe: bool,
+) -> Any:
+    """The record laid out in pages by WeasyPrint (a `weasyprint.Document`); with `probe`,
+    only its part up to the cascade (placement.probe_html)."""
     assets = builtin_templates()
     html = render_html_text(
         view,
@@ -135,6 +148,8 @@ def _layout(view: View, ctx: RenderContext, options: dict[str, Any], cascade_aft
     )
     fetcher = LocalFetcher(assets, ctx.record_dir, ctx.pictures)
     source = weasyprint.HTML(
-        string=html, base_url=ctx.record_dir.resolve().as_uri() + "/", url_fetcher=fetcher
+        string=probe_html(html) if probe else html,
+        base_url=ctx.record_dir.resolve().as_uri() + "/",
+        url_fetcher=fetcher,
     )
-    return source.render(**options)
+    return source.render(font_config=fonts, **options)

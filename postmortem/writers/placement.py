@@ -2,10 +2,11 @@
 
 WeasyPrint moves a picture that does not fit the rest of a page to the next page whole, and
 it has no page floats to let the text after the picture fill the space left behind. So the
-writer lays the document out, and when the graph has left more than `GAP` of a page empty
-before it, it finds how many of the section's steps fit in that space and lays the document
-out again with the graph after them (the template's `cascade_after`; the section then opens
-with a note that gives the graph's page). Only such records pay for a second layout.
+writer first lays out a probe, the document up to the cascade section; when the graph
+leaves more than `GAP` of a page empty before it there, it counts how many of the section's
+steps fit in that space and lays the document out with the graph after them (the
+template's `cascade_after`; the section then opens with a note that gives the graph's
+page). The probe costs the layout of the pages before the graph (see benchmarks/RESULTS.md).
 
 The measures come from WeasyPrint's laid-out boxes (`Document.pages[i]._page_box`, the tree
 its own drawing code walks), in CSS px from the top of each page.
@@ -22,49 +23,43 @@ from weasyprint.formatting_structure import boxes
 # A gap smaller than this share of the page body is left alone: a step or two would fill it.
 GAP = 0.2
 # Room kept spare when counting the steps that fit: the list's margin above its first step
-# (about 19 px), borders, rounding. A miscount is corrected by one more layout (place()).
+# (about 19 px), borders, rounding.
 SLACK = 24.0
+# The probe lays out this many steps at most: more than a page holds.
+PROBE_STEPS = 40
 SECTION = "cascade"
 HEADING = "h-cascade"
 FIGURE = "figure-cascade"
 
 
-def place(lay_out: Callable[[int], Any], steps: int) -> Any:
+def place(lay_out: Callable[[int, bool], Any], steps: int) -> Any:
     """The document laid out with the cascade graph where it leaves no page half empty.
 
-    `lay_out(after)` lays the record out with the graph after that many steps (0: under
-    its heading). The first layout is kept unless the graph left a gap there; the count of
-    steps that fill the gap is estimated from it, and corrected once by what the second
-    layout shows (the steps that really fit the page). The result with the smaller gap
-    before the graph wins.
+    `lay_out(after, probe)` lays the record out with the graph after that many steps (0:
+    under its heading); with `probe`, only the part that decides (see `probe_html`). The
+    probe is measured, the number of steps that fill the gap the graph would leave is
+    counted from it, and the document is laid out once more, for good.
     """
-    wanted = placement_ids(steps)
-    document = lay_out(0)
-    first = read_layout(document, wanted)
-    after = cascade_after(first, steps)
-    if not after:
-        return document
-    moved = lay_out(after)
-    second = read_layout(moved, wanted)
-    fitted = _steps_on_heading_page(second, after)
-    if 0 < fitted < after:
-        moved = lay_out(fitted)
-        second = read_layout(moved, wanted)
-    return moved if gap_before_figure(second) <= gap_before_figure(first) else document
+    if not steps:
+        return lay_out(0, False)
+    first = read_layout(lay_out(0, True), placement_ids(min(steps, PROBE_STEPS)))
+    return lay_out(cascade_after(first, min(steps, PROBE_STEPS)), False)
 
 
-def _steps_on_heading_page(layout: Layout, after: int) -> int:
-    """How many of the first `after` steps ended on the page of the section's heading."""
-    heading = layout.extents.get(HEADING)
-    if heading is None:
-        return 0
-    fitted = 0
-    for number in range(1, after + 1):
-        step = layout.extents.get(f"step-{number}")
-        if step is None or step.last_page != heading.first_page:
-            break
-        fitted = number
-    return fitted
+def probe_html(html: str) -> str:
+    """The document up to the cascade section and its first `PROBE_STEPS` steps.
+
+    That is all the placement reads: where the section starts, the graph's height and the
+    steps that fill a page. Laying out the rest would cost as much again.
+    """
+    cut = html.find(f'<li id="step-{PROBE_STEPS + 1}"')
+    if cut >= 0:
+        return html[:cut] + "</ol></section></main></body></html>"
+    start = html.find('<section id="cascade"')
+    end = html.find("</section>", start)
+    if start < 0 or end < 0:
+        return html
+    return html[: end + len("</section>")] + "</main></body></html>"
 
 
 def placement_ids(steps: int) -> set[str]:
@@ -204,14 +199,3 @@ def _section_start(layout: Layout, heading_page: int) -> int | None:
     if layout.ink_before[heading_page] is not None:
         return heading_page
     return heading_page - 1 if heading_page > 0 else None
-
-
-def gap_before_figure(layout: Layout) -> float:
-    """The empty share of the page body before the cascade graph: 0 when it is on page 1."""
-    figure = layout.extents.get(FIGURE)
-    if figure is None or figure.first_page == 0:
-        return 0.0
-    page = figure.first_page - 1
-    ink = layout.ink[page]
-    lowest = layout.body_top[page] if ink is None else ink
-    return (layout.body_bottom[page] - lowest) / _body(layout, page)
