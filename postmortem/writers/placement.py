@@ -6,7 +6,7 @@ writer first lays out a probe, the document up to the cascade section; when the 
 leaves more than `GAP` of a page empty before it there, it counts how many of the section's
 steps fit in that space and lays the document out with the graph after them (the
 template's `cascade_after`; the section then opens with a note that gives the graph's
-page). The probe costs the layout of the pages before the graph (see benchmarks/RESULTS.md).
+page). The probe costs about half a layout (the pages before the graph).
 
 The measures come from WeasyPrint's laid-out boxes (`Document.pages[i]._page_box`, the tree
 its own drawing code walks), in CSS px from the top of each page.
@@ -27,6 +27,8 @@ GAP = 0.2
 SLACK = 24.0
 # The probe lays out this many steps at most: more than a page holds.
 PROBE_STEPS = 40
+# Ends a probe's HTML, so that a reader of what WeasyPrint was handed can tell it apart.
+PROBE_END = "</main></body></html><!-- postmortem: placement probe -->"
 SECTION = "cascade"
 HEADING = "h-cascade"
 FIGURE = "figure-cascade"
@@ -54,12 +56,12 @@ def probe_html(html: str) -> str:
     """
     cut = html.find(f'<li id="step-{PROBE_STEPS + 1}"')
     if cut >= 0:
-        return html[:cut] + "</ol></section></main></body></html>"
+        return html[:cut] + "</ol></section>" + PROBE_END
     start = html.find('<section id="cascade"')
     end = html.find("</section>", start)
     if start < 0 or end < 0:
         return html
-    return html[: end + len("</section>")] + "</main></body></html>"
+    return html[: end + len("</section>")] + PROBE_END
 
 
 def placement_ids(steps: int) -> set[str]:
