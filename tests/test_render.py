@@ -464,7 +464,7 @@ def test_every_document_has_both_pictures(examples_site: Path, record: Path) -> 
     data = yaml.safe_load(record.read_text())
     steps = len(data["cascade"])
     html = (examples_site / f"{record.stem}.html").read_text()
-    cascade = re.split(r'<figure class="diagram diagram-cascade[^"]*">', html, maxsplit=1)[1]
+    cascade = re.split(r'<figure [^>]*class="diagram diagram-cascade[^"]*">', html, maxsplit=1)[1]
     cascade = cascade.split("</figure>", 1)[0]
     assert cascade.count('class="pm-node') == steps + 1  # the trigger and every step
     assert "<title" in cascade and "<desc" in cascade
