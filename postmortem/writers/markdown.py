@@ -47,6 +47,19 @@ def _indent(text: str, width: int | str = 4, first: bool = False, blank: bool = 
     return Markup(joined) if isinstance(text, Markup) else joined
 
 
+def _items(values: Iterable[str]) -> Markup:
+    """Markdown fields as the items of one bullet list.
+
+    Python-Markdown reads a `- ` line right under an item's paragraph as more of that
+    paragraph: the next item vanished into the one before. When an item holds several
+    blocks, items are set apart by blank lines (CommonMark makes that list loose anyway,
+    so GitHub shows it as before); lists of one-block items stay tight.
+    """
+    items = [_indent(to_markdown(value), 4) for value in values]
+    gap = "\n\n" if any("\n\n" in item for item in items) else "\n"
+    return Markup(gap.join(f"- {item}" for item in items))
+
+
 def _markdown(value: Any) -> Markup:
     """A value as the finalizer would print it, marked as done."""
     return value if isinstance(value, Markup) else Markup(_finalize(value))
@@ -75,6 +88,7 @@ def markdown_env(templates: Path | None) -> jinja2.Environment:
             mdi=lambda s: Markup(escape_inline(str(s))),
             mdb=lambda s: Markup(to_markdown(s)),
             mdc=lambda s: Markup(to_markdown_inline(s)),
+            mdlist=_items,
             # In a cell or not: a template may put a code value in either.
             code=lambda s: Markup(code_span(str(s), cell=True)),
             url=_url,
