@@ -46,7 +46,14 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
-from test_markdown_structure import BASE, LINE_FIELDS, MARKDOWN_FIELDS, _places
+from test_markdown_structure import (
+    BASE,
+    LINE_FIELDS,
+    MARKDOWN_FIELDS,
+    URL_FIELDS,
+    URL_PIECES,
+    _places,
+)
 
 from postmortem.checker import check_bytes
 from postmortem.manifest import digest
@@ -85,11 +92,14 @@ def hostile_records(draw: st.DrawFn, pieces: list[str] = PIECES) -> dict[str, An
     # A Markdown field that shows no words (`-`, an empty list item) would take the
     # separators around it away in pictures: each shows some.
     markdown = _joined(pieces, lines=True).filter(lambda s: words("markdown", s) != "")
+    # A URL (a reference's is shown as text) holds no whitespace and no line break.
+    url = st.lists(st.sampled_from([*URL_PIECES, "x"]), min_size=1, max_size=6).map("".join)
+    texts = {"line": line, "markdown": markdown, "url": url.map(HOST.__add__)}
     data = copy.deepcopy(BASE)
-    for kind, paths in (("line", LINE_FIELDS), ("markdown", MARKDOWN_FIELDS)):
+    for kind, paths in KINDS:
         for path in paths:
             for parent, key in _places(data, path):
-                parent[key] = draw(line if kind == "line" else markdown)
+                parent[key] = draw(texts[kind])
     # Two values equal but for case would sort apart from their markers.
     values = {parent[key] for _, parent, key in _values(data)}
     assume(len(values) == len({value.casefold() for value in values}))
@@ -102,8 +112,12 @@ def hostile_records(draw: st.DrawFn, pieces: list[str] = PIECES) -> dict[str, An
 Markers = dict[str, tuple[str, str]]  # marker → (kind of field, value)
 
 
+KINDS = (("line", LINE_FIELDS), ("markdown", MARKDOWN_FIELDS), ("url", URL_FIELDS))
+HOST = "https://h.example/"  # every URL's start: the twin's URLs are HOST + marker
+
+
 def _values(data: dict[str, Any]) -> Iterator[tuple[str, Any, Any]]:
-    for kind, paths in (("line", LINE_FIELDS), ("markdown", MARKDOWN_FIELDS)):
+    for kind, paths in KINDS:
         for path in paths:
             for parent, key in _places(data, path):
                 yield kind, parent, key
@@ -122,11 +136,13 @@ def twin(data: dict[str, Any]) -> tuple[dict[str, Any], Markers]:
     for (kind, parent, key), (_, twin_parent, twin_key) in zip(
         _values(data), _values(copy_), strict=True
     ):
-        twin_parent[twin_key] = markers[(kind, parent[key])]
+        marker = markers[(kind, parent[key])]
+        twin_parent[twin_key] = HOST + marker if kind == "url" else marker
     return copy_, {marker: pair for pair, marker in markers.items()}
 
 
-MARKER = re.compile(r"Zq\d{4}q")
+# A marker, with HOST before it where it stands for a URL.
+MARKER = re.compile(rf"(?:{re.escape(HOST)})?(Zq\d{{4}}q)")
 
 
 # --- Rendering -------------------------------------------------------------------------
@@ -250,13 +266,16 @@ MARKDOWN_READERS: dict[str, Callable[[str], str]] = {
 
 
 def shown(kind: str, value: str) -> str:
-    """What a value shows as page text: a line as written, a Markdown field as our HTML."""
-    return " ".join(value.split()) if kind == "line" else text_of(to_html(value))
+    """What a value shows as page text: a line as written, a Markdown field as our HTML.
+
+    A URL is shown as written too.
+    """
+    return text_of(to_html(value)) if kind == "markdown" else " ".join(value.split())
 
 
 def expected_text(twin_text: str, markers: Markers) -> str:
     """The twin's page text with each marker replaced by what its value shows."""
-    text = MARKER.sub(lambda m: shown(*markers[m.group()]), twin_text)
+    text = MARKER.sub(lambda m: shown(*markers[m.group(1)]), twin_text)
     return " ".join(text.split())
 
 
@@ -309,7 +328,7 @@ def segments(twin_text: str, markers: Markers) -> list[str]:
     out: list[str] = []
     at = 0
     for m in MARKER.finditer(twin_text):
-        out += [squeeze(twin_text[at : m.start()]), words(*markers[m.group()])]
+        out += [squeeze(twin_text[at : m.start()]), words(*markers[m.group(1)])]
         at = m.end()
     out.append(squeeze(twin_text[at:]))
     return [s for s in out if s]
