@@ -79,8 +79,9 @@ LEFT_TO_RIGHT = [p for p in PIECES if p not in RIGHT_TO_LEFT]
 
 
 def _joined(pieces: list[str], *, lines: bool) -> st.SearchStrategy[str]:
-    # A Markdown field may hold line breaks too (paragraphs, soft breaks).
-    pieces = [*pieces, "\n", "\n\n"] if lines else pieces
+    # A Markdown field may hold line breaks too (paragraphs, soft breaks), and text that
+    # would start a list or underline a heading if written back at a line's start.
+    pieces = [*pieces, "\n", "\n\n", "\n=", "\n+ ", "\\- ", "2\\) "] if lines else pieces
     return st.lists(st.sampled_from(pieces), min_size=1, max_size=10).map("".join)
 
 
