@@ -493,3 +493,21 @@ def test_an_item_of_several_paragraphs_keeps_the_next_item(folder: Path) -> None
     data["contributing_factors"] = ["First.\n\nSecond paragraph.", "- Next", "1. Last"]
     data["lessons"]["went_well"] = ["One.\n\nTwo.", "Three."]
     check_documents(data, folder)
+
+
+def test_a_quote_in_a_url_starts_no_link_title(folder: Path) -> None:
+    """Python-Markdown took `"` or `'` in a link's URL for a title, and the text after it."""
+    data = copy.deepcopy(BASE)
+    data["references"] = [
+        {"title": "Status", "url": "https://h.example/[\"')#_"},
+        {"title": "Quote", "url": "https://h.example/it's"},
+    ]
+    check_documents(data, folder)
+
+
+def test_struck_text_shows_without_its_marks(folder: Path) -> None:
+    """Python-Markdown (MkDocs) has no `~~`: it showed the marks around the words."""
+    data = copy.deepcopy(BASE)
+    data["summary"] = "The ~~old~~ new limit."
+    data["timeline"][0]["event"] = "Limit ~~200~~ 20."
+    check_documents(data, folder)

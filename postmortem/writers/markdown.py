@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,13 @@ from markupsafe import Markup
 
 from postmortem.derive import View
 from postmortem.writers import RenderContext, common_context, environment
-from postmortem.writers.text import code_span, escape_inline, to_markdown, to_markdown_inline
+from postmortem.writers.text import (
+    code_span,
+    escape_inline,
+    link_destination,
+    to_markdown,
+    to_markdown_inline,
+)
 
 TEMPLATE = "markdown.md.j2"
 
@@ -24,16 +29,6 @@ def _finalize(value: Any) -> Any:
     if hasattr(value, "__html__"):
         return value
     return escape_inline(str(value))
-
-
-# In a link's destination: what ends it (space, `)`, `<`, `>`), every line break and
-# whitespace, `|` (GitHub ends a table cell there), and the backtick and backslash (which
-# Python-Markdown's table reader counts wherever they stand in a row).
-_URL_UNSAFE = re.compile(r"[\s()<>|`\\\x00-\x1f\x7f-\x9f]")
-
-
-def _url(url: str) -> Markup:
-    return Markup(_URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), url))
 
 
 def _indent(text: str, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
@@ -91,7 +86,7 @@ def markdown_env(templates: Path | None) -> jinja2.Environment:
             mdlist=_items,
             # In a cell or not: a template may put a code value in either.
             code=lambda s: Markup(code_span(str(s), cell=True)),
-            url=_url,
+            url=lambda s: Markup(link_destination(str(s))),
             indent=_indent,
             join=_join,
         )

@@ -274,8 +274,17 @@ def _span(code: str) -> str:
     return f"{ticks}{pad}{code}{pad}{ticks}"
 
 
-def _safe_url(url: str) -> str:
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
+# In a link's destination: what ends it (space, `)`, `<`, `>`), what Python-Markdown takes
+# for the start of a title wherever it stands (`"`, `'`: the title then ran on into the
+# next line's text), every line break and whitespace, `|` (GitHub ends a table cell
+# there), and the backtick and backslash (which Python-Markdown's table reader counts
+# wherever they stand in a row).
+_URL_UNSAFE = re.compile(r"[\s()<>|`\\\"'\x00-\x1f\x7f-\x9f]")
+
+
+def link_destination(url: str) -> str:
+    """A URL as a Markdown link's destination: every character that could end it, %-encoded."""
+    return _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), url)
 
 
 def _inline(tokens: Sequence[Token], *, one_line: bool = False) -> str:
@@ -309,7 +318,7 @@ def _inline(tokens: Sequence[Token], *, one_line: bool = False) -> str:
             # The alt text as markdown-it shows it (its words, on one line), escaped: the
             # source between the brackets may hold line breaks and marks of its own.
             alt = _escape_text(" ".join(_alt_words(tok.children or []).split("\n")))
-            out.append(f"![{alt}]({_safe_url(str(tok.attrs.get('src', '')))})")
+            out.append(f"![{alt}]({link_destination(str(tok.attrs.get('src', '')))})")
         elif tok.nesting == 1:
             # An opening mark: what it holds starts where it stands (at a line start, too).
             if kind == "link_open":
@@ -322,7 +331,7 @@ def _inline(tokens: Sequence[Token], *, one_line: bool = False) -> str:
             if link_allowed(href):
                 label = "".join(out[start:])
                 del out[start:]
-                out.append(f"[{label}]({_safe_url(href)})")
+                out.append(f"[{label}]({link_destination(href)})")
         else:
             out.append(_MARKS_OUT.get(kind, ""))
         line_start = False
@@ -343,11 +352,14 @@ def _alt_words(tokens: Sequence[Token]) -> str:
 
 
 # Emphasis marks as written back; any other mark (none is enabled) keeps only its text.
+# Strikethrough as the tag: Python-Markdown (MkDocs) has no `~~` without an extension and
+# showed the marks, while every reader of ours passes this one tag (the writer's, never
+# the record's: a record's `<del>` is text).
 _MARKS_OUT = {
     "em_open": "*",
     "em_close": "*",
     "strong_open": "**",
     "strong_close": "**",
-    "s_open": "~~",
-    "s_close": "~~",
+    "s_open": "<del>",
+    "s_close": "</del>",
 }
