@@ -34,6 +34,7 @@ import copy
 import json
 import re
 import subprocess
+import unicodedata
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -63,6 +64,8 @@ from postmortem.writers import Options
 from postmortem.writers.index import render_index
 from postmortem.writers.text import to_html
 
+from conftest import png
+
 # --- Values full of the characters that mean something somewhere -------------------------
 
 SYNTAX = list("&<>|*_`#[]\\\"'~!(){}:;=+-.")
@@ -72,6 +75,9 @@ PIECES = [
     *("# ", "- ", "1. ", "> ", "&amp;", "&#124;", "&lt;b&gt;", "<b>", "</b>", "#58;"),
     *("word", "a", "Zz", " ", "  ", "é", "日本語", "😀", "👩\u200d💻", *RIGHT_TO_LEFT),
     *("x" * 45, "Donaudampfschifffahrtsgesellschaftskapitänsmütze"),
+    # Markup a Markdown field may mean (plain text in a line field), and odd spaces.
+    *("~~", "*a*", "[a](x.png)", "<https://x.example>", "![i](x.png)"),
+    *("&nbsp;", "&copy;", "\u00a0", "e\u0301"),
 ]
 # pdfium gives a line's text in visual order: a right-to-left word comes out elsewhere in
 # the line. The PDF is the HTML document printed, whose text is read in logical order.
@@ -417,17 +423,27 @@ def check_pdf(data: dict[str, Any], folder: Path) -> None:
     whole text to compare: each value must be found, whitespace removed, after the last.
     """
     twin_data, markers = twin(data)
-    # pdfium leaves out the zero-width joiner of an emoji sequence (drawn as it should be).
-    text = squeeze(render(data, folder, ("pdf",))["pdf"]).replace("\u200d", "")
+    text = _as_pdfium(squeeze(render(data, folder, ("pdf",))["pdf"]))
     page = render(twin_data, folder, ("html",))["html"]
     # The body's order: the PDF shows the head's <title> only in page furniture.
     order = MARKER.findall(text_of(page[page.index("<body") :]))
     at = 0
     for marker in order:
-        value = words(*markers[marker]).replace("\u200d", "")
+        value = _as_pdfium(words(*markers[marker]))
         found = text.find(value, at)
-        assert found != -1, f"the PDF does not show {value!r} after {text[at - 80 : at]!r}"
+        assert found != -1, (
+            f"the PDF does not show {value!r} in {text[at : at + 80]!r} (after the last value)"
+        )
         at = found + len(value)
+
+
+def _as_pdfium(text: str) -> str:
+    """Text as pdfium gives it back: composed (`e` + U+0301 as `é`), no zero-width joiner.
+
+    A shaped cluster comes back as its glyph's characters; the joiner of an emoji
+    sequence has no glyph. Neither changes what the page shows.
+    """
+    return unicodedata.normalize("NFC", text).replace("\u200d", "")
 
 
 def bounded(examples: int) -> settings:
@@ -442,7 +458,9 @@ def bounded(examples: int) -> settings:
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("faithful")
+    path = tmp_path_factory.mktemp("faithful")
+    (path / "x.png").write_bytes(png())  # the image a field may show, beside the record
+    return path
 
 
 @bounded(100)
@@ -510,4 +528,21 @@ def test_struck_text_shows_without_its_marks(folder: Path) -> None:
     data = copy.deepcopy(BASE)
     data["summary"] = "The ~~old~~ new limit."
     data["timeline"][0]["event"] = "Limit ~~200~~ 20."
+    check_documents(data, folder)
+
+
+def test_a_bang_before_a_link_makes_no_image(folder: Path) -> None:
+    """`!<http://x>` was written back as `![http://x](http://x)`: an image, fetched."""
+    data = copy.deepcopy(BASE)
+    data["impact"]["users"] = "Wow!<https://x.example/pixel.png> and ![real](x.png)"
+    data["timeline"][0]["event"] = "Read!<https://x.example/a.png>"
+    check_documents(data, folder)
+
+
+def test_emphasis_next_to_other_marks_keeps_its_words(folder: Path) -> None:
+    """`*` written back beside an escaped `*` paired differently: marks shown, words lost."""
+    data = copy.deepcopy(BASE)
+    data["summary"] = "word `**\\&-*a**"
+    data["lessons"]["lucky"] = ["x*y*z and ***both*** and [*in a link*](https://x.example)"]
+    data["timeline"][0]["event"] = "**Done.** and *(aside)*, then **a**b"
     check_documents(data, folder)

@@ -289,10 +289,11 @@ def link_destination(url: str) -> str:
 
 def _inline(tokens: Sequence[Token], *, one_line: bool = False) -> str:
     """An inline token stream as Markdown: marks re-written, text escaped, links filtered."""
-    out: list[str] = []
+    out: list[str | None] = []  # None: an emphasis opened, its mark not yet chosen
     links: list[tuple[int, str]] = []  # where each open link's label starts, and its href
+    marks: list[int] = []  # where each open emphasis stands in `out`
     line_start = True
-    for tok in tokens:
+    for at, tok in enumerate(tokens):
         kind = tok.type
         if kind == "text":
             out.append(_escape_text(tok.content, line_start=line_start))
@@ -322,20 +323,92 @@ def _inline(tokens: Sequence[Token], *, one_line: bool = False) -> str:
         elif tok.nesting == 1:
             # An opening mark: what it holds starts where it stands (at a line start, too).
             if kind == "link_open":
+                if out and out[-1].endswith("!"):
+                    # A `!` of the text right before `[` would make the link an image,
+                    # which a reader fetches (`!<https://x/p.png>`).
+                    out[-1] = out[-1][:-1] + "\\!"
                 links.append((len(out), str(tok.attrs.get("href", ""))))
-            else:
-                out.append(_MARKS_OUT.get(kind, ""))
+            elif kind in _MARKS_OUT:
+                marks.append(len(out))
+                out.append(None)
             continue
         elif kind == "link_close":
             start, href = links.pop()
             if link_allowed(href):
-                label = "".join(out[start:])
+                label = "".join(p for p in out[start:] if p)
                 del out[start:]
                 out.append(f"[{label}]({link_destination(href)})")
-        else:
-            out.append(_MARKS_OUT.get(kind, ""))
+        elif kind in _CLOSES:
+            start = marks.pop()
+            after = _next_char(tokens[at + 1 :])
+            out[start], close = _mark(_CLOSES[kind], out, start, after)
+            out.append(close)
         line_start = False
-    return "".join(out)
+    return "".join(p for p in out if p)
+
+
+# An emphasis as `*`, `**` (CommonMark and Python-Markdown alike) or as its tag.
+_MARKS_OUT = {"em_open": "*", "strong_open": "**", "s_open": ""}
+_CLOSES = {"em_close": "em", "strong_close": "strong", "s_close": "del"}
+_DELIMITERS = {"em": "*", "strong": "**"}
+# Where a `*` run opens and closes in every reader, whatever the text around it.
+_OPENS_AFTER = frozenset(" \t\n(")
+_CLOSES_BEFORE = frozenset(" \t\n.,;:!?)")
+# Punctuation a `*` run may stand next to inside the emphasis, where a space (or nothing)
+# stands on its other side: "**Done.**" is read alike by all.
+_LEADING = frozenset("(\"'")
+_TRAILING = frozenset(".,;:!?)\"'")
+_SPACE = frozenset(("", " ", "\t", "\n"))
+_OTHER = "\x00"  # stands for a mark or a link next to a mark: never a safe neighbour
+
+
+def _mark(tag: str, out: list[str | None], start: int, after: str) -> tuple[str, str]:
+    """The opening and closing mark of the emphasis `out[start + 1:]` holds.
+
+    `*` and `**` only where no reader can pair them otherwise: after a space, a `(` or
+    nothing, around text that starts and ends with a letter or digit (or punctuation,
+    where a space is on the mark's other side), before a space, closing punctuation or
+    nothing. Anywhere else (next to another mark, an escape, an
+    entity) CommonMark's flanking rules and Python-Markdown's patterns pair runs of `*`
+    differently (`\\**&amp;-*a**`), and the tag says it for all of them. Strikethrough is
+    always the tag: Python-Markdown (MkDocs) has no `~~` without an extension.
+    """
+    before = _near(out, start, -1)
+    first, last = _near(out, start, 1), _near(out, len(out), -1)
+    delimiter = _DELIMITERS.get(tag)
+    if (
+        delimiter
+        and (before == "" or before in _OPENS_AFTER)
+        and (first.isalnum() or (first in _LEADING and before in _SPACE))
+        and (last.isalnum() or (last in _TRAILING and after in _SPACE))
+        and (after == "" or after in _CLOSES_BEFORE)
+    ):
+        return delimiter, delimiter
+    return f"<{tag}>", f"</{tag}>"
+
+
+def _near(out: list[str | None], index: int, step: int) -> str:
+    """The character next to `out[index]` going `step`; "" at an end, _OTHER at an open mark."""
+    index += step
+    while 0 <= index < len(out):
+        piece = out[index]
+        if piece is None:
+            return _OTHER
+        if piece:
+            return piece[-1] if step < 0 else piece[0]
+        index += step
+    return ""
+
+
+def _next_char(rest: Sequence[Token]) -> str:
+    """The first character written for the tokens after a closing mark."""
+    for tok in rest:
+        if tok.type == "text":
+            if tok.content:  # markdown-it leaves a strong mark's unused delimiter empty
+                return _escape_text(tok.content)[:1]
+            continue
+        return " " if tok.type in ("softbreak", "hardbreak") else _OTHER
+    return ""
 
 
 def _alt_words(tokens: Sequence[Token]) -> str:
@@ -349,17 +422,3 @@ def _alt_words(tokens: Sequence[Token]) -> str:
         elif tok.type in ("softbreak", "hardbreak"):
             words.append(" ")
     return "".join(words)
-
-
-# Emphasis marks as written back; any other mark (none is enabled) keeps only its text.
-# Strikethrough as the tag: Python-Markdown (MkDocs) has no `~~` without an extension and
-# showed the marks, while every reader of ours passes this one tag (the writer's, never
-# the record's: a record's `<del>` is text).
-_MARKS_OUT = {
-    "em_open": "*",
-    "em_close": "*",
-    "strong_open": "**",
-    "strong_close": "**",
-    "s_open": "<del>",
-    "s_close": "</del>",
-}
