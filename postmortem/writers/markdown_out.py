@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from markdown_it.token import Token
 
+from postmortem.writers.marks import CLOSES, OPENS, mark, next_char
 from postmortem.writers.tokens import LINE_START as _LINE_START
 from postmortem.writers.tokens import link_allowed, tokens
 
@@ -328,7 +329,7 @@ def _inline(tokens: Sequence[Token], *, one_line: bool = False) -> str:
                     # which a reader fetches (`!<https://x/p.png>`).
                     out[-1] = out[-1][:-1] + "\\!"
                 links.append((len(out), str(tok.attrs.get("href", ""))))
-            elif kind in _MARKS_OUT:
+            elif kind in OPENS:
                 marks.append(len(out))
                 out.append(None)
             continue
@@ -338,77 +339,13 @@ def _inline(tokens: Sequence[Token], *, one_line: bool = False) -> str:
                 label = "".join(p for p in out[start:] if p)
                 del out[start:]
                 out.append(f"[{label}]({link_destination(href)})")
-        elif kind in _CLOSES:
+        elif kind in CLOSES:
             start = marks.pop()
-            after = _next_char(tokens[at + 1 :])
-            out[start], close = _mark(_CLOSES[kind], out, start, after)
+            after = next_char(tokens[at + 1 :])
+            out[start], close = mark(CLOSES[kind], out, start, after)
             out.append(close)
         line_start = False
     return "".join(p for p in out if p)
-
-
-# An emphasis as `*`, `**` (CommonMark and Python-Markdown alike) or as its tag.
-_MARKS_OUT = {"em_open": "*", "strong_open": "**", "s_open": ""}
-_CLOSES = {"em_close": "em", "strong_close": "strong", "s_close": "del"}
-_DELIMITERS = {"em": "*", "strong": "**"}
-# Where a `*` run opens and closes in every reader, whatever the text around it.
-_OPENS_AFTER = frozenset(" \t\n(")
-_CLOSES_BEFORE = frozenset(" \t\n.,;:!?)")
-# Punctuation a `*` run may stand next to inside the emphasis, where a space (or nothing)
-# stands on its other side: "**Done.**" is read alike by all.
-_LEADING = frozenset("(\"'")
-_TRAILING = frozenset(".,;:!?)\"'")
-_SPACE = frozenset(("", " ", "\t", "\n"))
-_OTHER = "\x00"  # stands for a mark or a link next to a mark: never a safe neighbour
-
-
-def _mark(tag: str, out: list[str | None], start: int, after: str) -> tuple[str, str]:
-    """The opening and closing mark of the emphasis `out[start + 1:]` holds.
-
-    `*` and `**` only where no reader can pair them otherwise: after a space, a `(` or
-    nothing, around text that starts and ends with a letter or digit (or punctuation,
-    where a space is on the mark's other side), before a space, closing punctuation or
-    nothing. Anywhere else (next to another mark, an escape, an
-    entity) CommonMark's flanking rules and Python-Markdown's patterns pair runs of `*`
-    differently (`\\**&amp;-*a**`), and the tag says it for all of them. Strikethrough is
-    always the tag: Python-Markdown (MkDocs) has no `~~` without an extension.
-    """
-    before = _near(out, start, -1)
-    first, last = _near(out, start, 1), _near(out, len(out), -1)
-    delimiter = _DELIMITERS.get(tag)
-    if (
-        delimiter
-        and (before == "" or before in _OPENS_AFTER)
-        and (first.isalnum() or (first in _LEADING and before in _SPACE))
-        and (last.isalnum() or (last in _TRAILING and after in _SPACE))
-        and (after == "" or after in _CLOSES_BEFORE)
-    ):
-        return delimiter, delimiter
-    return f"<{tag}>", f"</{tag}>"
-
-
-def _near(out: list[str | None], index: int, step: int) -> str:
-    """The character next to `out[index]` going `step`; "" at an end, _OTHER at an open mark."""
-    index += step
-    while 0 <= index < len(out):
-        piece = out[index]
-        if piece is None:
-            return _OTHER
-        if piece:
-            return piece[-1] if step < 0 else piece[0]
-        index += step
-    return ""
-
-
-def _next_char(rest: Sequence[Token]) -> str:
-    """The first character written for the tokens after a closing mark."""
-    for tok in rest:
-        if tok.type == "text":
-            if tok.content:  # markdown-it leaves a strong mark's unused delimiter empty
-                return _escape_text(tok.content)[:1]
-            continue
-        return " " if tok.type in ("softbreak", "hardbreak") else _OTHER
-    return ""
 
 
 def _alt_words(tokens: Sequence[Token]) -> str:
