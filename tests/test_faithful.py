@@ -378,8 +378,10 @@ def mermaid() -> Iterator[Callable[[str], dict[str, str]]]:
         stdin.flush()
         answer = stdout.readline()
         assert answer, "Mermaid's parser stopped (see stderr)"
-        parsed: dict[str, str] = json.loads(answer)
-        return parsed
+        parsed = json.loads(answer)
+        assert "error" not in parsed, f"Mermaid refuses the chart: {parsed['error']}"
+        labels: dict[str, str] = parsed["labels"]
+        return labels
 
     yield labels
     stdin.close()

@@ -1,5 +1,6 @@
 // Mermaid's own parser as a reader of labels, for tests/test_faithful.py: one flowchart
-// per input line (a JSON string), one line of output per flowchart: {node id: label}.
+// per input line (a JSON string), one line of output per flowchart: {labels: {node id:
+// label}} or {error}.
 // A label is what Mermaid's renderer shows: its entity codes (`#34;`) become characters.
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
@@ -34,9 +35,16 @@ const shown = (text) => {
 
 for await (const line of createInterface({ input: process.stdin })) {
   const source = JSON.parse(line);
-  await mermaid.parse(encode(source));
-  const db = (await mermaid.mermaidAPI.getDiagramFromText(encode(source))).db;
-  const labels = {};
-  for (const [id, vertex] of db.getVertices()) labels[id] = shown(vertex.text);
-  process.stdout.write(JSON.stringify(labels) + '\n');
+  let answer;
+  try {
+    await mermaid.parse(encode(source));
+    const db = (await mermaid.mermaidAPI.getDiagramFromText(encode(source))).db;
+    const labels = {};
+    for (const [id, vertex] of db.getVertices()) labels[id] = shown(vertex.text);
+    answer = { labels };
+  } catch (error) {
+    // A chart Mermaid refuses is a failed test, not a dead reader for the next ones.
+    answer = { error: String(error) };
+  }
+  process.stdout.write(JSON.stringify(answer) + '\n');
 }
