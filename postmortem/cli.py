@@ -51,17 +51,9 @@ def cli() -> None:
 
 @cli.command("check", context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option(
-    "--format",
-    "-o",
-    "output_format",
-    type=click.Choice(["text", "json", "github"], case_sensitive=False),
-    default="text",
-    show_default=True,
-    help="text: PATH:LINE:COL lines; json: a list of objects; github: workflow annotations.",
-)
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but the errors.")
-@click.option("--strict", is_flag=True, help="Warnings make the exit status 1, as errors do.")
+@site_option("report_format")
+@site_option("quiet", help="Print nothing but the errors.")
+@site_option("strict", help="Warnings make the exit status 1, as errors do.")
 def check_command(paths: tuple[str, ...], output_format: str, quiet: bool, strict: bool) -> None:
     """Check incident records against the format, reporting every error in every file.
 
@@ -88,17 +80,9 @@ def check_command(paths: tuple[str, ...], output_format: str, quiet: bool, stric
 
 @cli.command("review", context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option(
-    "--format",
-    "-o",
-    "output_format",
-    type=click.Choice(["text", "json", "github"], case_sensitive=False),
-    default="text",
-    show_default=True,
-    help="text: PATH:LINE:COL lines; json: a list of objects; github: workflow annotations.",
-)
-@click.option("--strict", is_flag=True, help="Findings are errors (exit status 1), for CI.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but the findings.")
+@site_option("report_format")
+@site_option("strict", help="Findings are errors (exit status 1), for CI.")
+@site_option("quiet", help="Print nothing but the findings.")
 def review_command(paths: tuple[str, ...], output_format: str, quiet: bool, strict: bool) -> None:
     """Review incident records for blameless writing, after checking them as `check` does.
 

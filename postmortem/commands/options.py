@@ -64,9 +64,21 @@ def status_option(ctx: click.Context, param: click.Parameter, value: str | None)
         raise click.BadParameter(printable(str(exc))) from None
 
 
-# The options that `render` and `index` share, declared once so that both commands parse
-# them alike; each command may say in its own words what the option means for it (help).
+# The options that several commands share (`render` and `index`; `check` and `review`),
+# declared once so that they parse them alike; each command may say in its own words what
+# the option means for it (help).
 SITE_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "report_format": (
+        ("--format", "-o", "output_format"),
+        {
+            "type": click.Choice(["text", "json", "github"], case_sensitive=False),
+            "default": "text",
+            "show_default": True,
+            "help": "text: PATH:LINE:COL lines; json: a list of objects; github: workflow "
+            "annotations.",
+        },
+    ),
+    "strict": (("--strict",), {"is_flag": True}),
     "output": (("-o", "--output", "outdir"), {"type": click.Path(file_okay=False)}),
     "formats": (("-f", "--formats"), {"callback": formats_option}),
     "templates": (("--templates",), {"type": click.Path(exists=True, file_okay=False)}),
@@ -91,6 +103,6 @@ SITE_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
 
 
 def site_option(name: str, **attrs: Any) -> Callable[[_F], _F]:
-    """One of the options `render` and `index` share, with any help of the command's own."""
+    """One of the options commands share, with any help of the command's own."""
     declarations, shared = SITE_OPTIONS[name]
     return click.option(*declarations, **{**shared, **attrs})
