@@ -10,20 +10,28 @@ from pydantic import BaseModel, ValidationError
 from postmortem.diagnostics import Issue
 from postmortem.fields import markdown_fields
 from postmortem.loader import Document, Path
-from postmortem.model import FORMAT_VERSION, Incident, causes, step_key
-from postmortem.scalars import MAX_BRACKETS, MAX_CAUSES, describe
+from postmortem.model import (
+    FORMAT_1_1_KEYS,
+    UNION_TAGS,
+    Incident,
+    causes,
+    inner_model,
+    step_key,
+)
+from postmortem.scalars import MAX_BRACKETS, MAX_CAUSES, describe, is_format_1_1
 
 _CONTAINERS = {"list_type": "a list", "model_type": "a mapping", "dict_type": "a mapping"}
 
 
 def validate(doc: Document, path: str) -> tuple[Incident | None, list[Issue]]:
     """Check a loaded record against the format; an Incident only when it has no error."""
+    gate = format_version_issues(doc, path)
     try:
         incident = Incident.model_validate(doc.data)
     except ValidationError as exc:
         issues = [_from_pydantic(doc, path, err) for err in exc.errors(include_url=False)]
-        return None, issues
-    issues = list(cross_check(incident, doc, path))
+        return None, [*gate, *issues]
+    issues = gate + cross_check(incident, doc, path) + cross_check_1_1(incident, doc, path)
     return (None if issues else incident), issues
 
 
@@ -42,23 +50,13 @@ def _model_at(loc: Path) -> type[BaseModel] | None:
         info = model.model_fields.get(part)
         if info is None:
             return None
-        model = _inner_model(info.annotation)
+        model = inner_model(info.annotation)
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
-def _inner_model(annotation: Any) -> Any:
-    # Unwrap list[X] and X | None down to a model class, if there is one.
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def _from_pydantic(doc: Document, path: str, err: Any) -> Issue:
-    loc: Path = tuple(err["loc"])
+    # A tagged union (a contributing factor: text or {id, text}) puts its tag in the path.
+    loc: Path = tuple(p for p in err["loc"] if p not in UNION_TAGS)
     kind = err["type"]
     value = err.get("input")
     line, col = doc.position(loc)
@@ -77,11 +75,8 @@ def _from_pydantic(doc: Document, path: str, err: Any) -> Issue:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         where = f" in {_field(loc[:-1])}" if loc[:-1] else ""
         return Issue(path, line, col, f"unknown key {key!r}{where}{hint}", "unknown-key", field)
-    if kind == "literal_error" and loc == ("format",):
-        message = (
-            f"format {value!r} is not supported: this postmortem reads format {FORMAT_VERSION}"
-        )
-        return Issue(path, line, col, message, "format", field)
+    if kind == "format":
+        return Issue(path, line, col, err["ctx"]["message"], "format", field)
     if kind in _CONTAINERS:
         message = f"{field}: expected {_CONTAINERS[kind]}, got {describe(value)}"
         return Issue(path, line, col, _hint(doc, loc, message), "type", field)
@@ -153,19 +148,21 @@ def cross_check(incident: Incident, doc: Document, path: str) -> list[Issue]:
         )
         add(loc, message, "limit-items")
 
-    known = ["trigger", *keys]
+    conditions = {c.id for c in incident.conditions}
+    known = ["trigger", *keys, *conditions]
+    kinds = "a step or condition id" if conditions else "a step id"
     for i, step in enumerate(incident.cascade if over is None else ()):
         if step.caused_by is None:
             continue
         for j, cause in enumerate(step.caused_by):
-            if cause in keys or cause == "trigger":
+            if cause in keys or cause == "trigger" or cause in conditions:
                 continue
             loc = ("cascade", i, "caused_by", j)
             if loc not in doc.positions:
                 loc = loc[:-1]
             close = difflib.get_close_matches(cause, known, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            add(loc, f"caused_by names {cause!r}, which is not a step id{hint}", "unknown-step")
+            add(loc, f"caused_by names {cause!r}, which is not {kinds}{hint}", "unknown-step")
 
     # With a duplicate or reserved id (or too many links) the graph is ill-defined: report
     # those alone first.
@@ -201,6 +198,111 @@ def cross_check(incident: Incident, doc: Document, path: str) -> list[Issue]:
                 ("impact", "services", i, "end"),
                 f"end of {svc.name!r} is before {which}",
                 "end-before-start",
+            )
+    return issues
+
+
+def format_version_issues(doc: Document, path: str) -> list[Issue]:
+    """A format 1.1 key in a record that does not say `format: 1.1` (rule `format-version`).
+
+    Read from the loaded data, before the models: the message explains the key whatever else
+    is wrong with the record. A `format` that is neither 1 nor 1.1 has its own error.
+    """
+    data = doc.data
+    written = data.get("format", 1)
+    if is_format_1_1(written) or not (written == 1 and not isinstance(written, bool)):
+        return []
+    if "format" in data:
+        line = doc.position(("format",))[0]
+        fix = f"change `format: 1` on line {line} to `format: 1.1`"
+    else:
+        fix = "write `format: 1.1` at the top of the record"
+    issues: list[Issue] = []
+
+    def walk(value: Any, model: type[BaseModel], loc: Path) -> None:
+        if not isinstance(value, dict):
+            return
+        new = FORMAT_1_1_KEYS.get(model, ())
+        for key, child in value.items():
+            if key in new:
+                where = doc.key_positions.get((*loc, key), doc.position((*loc, key)))
+                message = f"{key!r} is a format 1.1 key: {fix}"
+                issues.append(Issue(path, *where, message, "format-version", _field((*loc, key))))
+                continue
+            info = model.model_fields.get(key)
+            inner = inner_model(info.annotation) if info is not None else None
+            if inner is None:
+                continue
+            if isinstance(child, list):
+                for i, item in enumerate(child):
+                    walk(item, inner, (*loc, key, i))
+            else:
+                walk(child, inner, (*loc, key))
+
+    walk(data, Incident, ())
+    factors = data.get("contributing_factors")
+    for i, factor in enumerate(factors if isinstance(factors, list) else ()):
+        if isinstance(factor, dict):
+            loc: Path = ("contributing_factors", i)
+            message = f"a contributing factor written as {{id, text}} is format 1.1: {fix}"
+            issues.append(Issue(path, *doc.position(loc), message, "format-version", _field(loc)))
+    return issues
+
+
+def cross_check_1_1(incident: Incident, doc: Document, path: str) -> list[Issue]:
+    """Rules of the keys format 1.1 added: ids, what action items address, completion dates."""
+    issues: list[Issue] = []
+
+    def add(loc: Path, message: str, rule: str) -> None:
+        issues.append(Issue(path, *doc.position(loc), message, rule, _field(loc)))
+
+    # One namespace: `caused_by` may name a condition, `addresses` any of the three.
+    ids: dict[str, str] = {
+        step.id: f"cascade[{i}]" for i, step in enumerate(incident.cascade) if step.id
+    }
+    named: list[tuple[Path, str]] = [
+        (("conditions", i, "id"), c.id) for i, c in enumerate(incident.conditions)
+    ]
+    named += [
+        (("contributing_factors", i, "id"), f.id)
+        for i, f in enumerate(incident.contributing_factors)
+        if not isinstance(f, str)
+    ]
+    for loc, ident in named:
+        if ident == "trigger":
+            add(loc, "'trigger' names the trigger; choose another id", "id")
+        elif ident in ids:
+            add(loc, f"id {ident!r} is already used by {ids[ident]}", "duplicate-id")
+        else:
+            ids[ident] = _field(loc[:-1])
+
+    for i, item in enumerate(incident.action_items):
+        for j, ident in enumerate(item.addresses):
+            if ident not in ids:
+                close = difflib.get_close_matches(ident, list(ids), n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                add(
+                    ("action_items", i, "addresses", j),
+                    f"addresses names {ident!r}, which is not the id of a cascade step, "
+                    f"condition or contributing factor{hint}",
+                    "unknown-id",
+                )
+        if item.completed is None:
+            continue
+        loc = ("action_items", i, "completed")
+        if item.completed < incident.date:
+            add(
+                loc,
+                f"completed {item.completed.isoformat()} is before the incident's date "
+                f"{incident.date.isoformat()}",
+                "completed-before-date",
+            )
+        if item.status != "done":
+            add(
+                loc,
+                f"a completed date with status {item.status!r}: set `status: done`, or leave "
+                "`completed` out until it is done",
+                "completed-not-done",
             )
     return issues
 
