@@ -1,0 +1,243 @@
+"""Format 1.1 (issue 17): its keys, the rules of `check` on them, and what every output shows."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from postmortem.loader import load_text
+from postmortem.model import FORMAT_1_1_KEYS, Incident
+from postmortem.validate import validate
+
+from conftest import FIXTURES, run_cli
+
+EXAMPLE = FIXTURES / "valid" / "format-1.1.yaml"
+BASE: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
+
+
+def _issues(data: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(rule, field, message) of every issue `check` finds in `data`."""
+    doc = load_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    _, issues = validate(doc, "r.yaml")
+    return [(i.rule, i.field, i.message) for i in issues]
+
+
+def _record(**changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(BASE)
+    data.update(changes)
+    return data
+
+
+def test_the_example_uses_every_key_format_1_1_added() -> None:
+    doc = load_text(EXAMPLE.read_text())
+    incident, issues = validate(doc, str(EXAMPLE))
+    assert issues == [] and incident is not None
+    written = {(type(m).__name__, k) for m, k in _written_keys(incident)}
+    wanted = {(m.__name__, k) for m, keys in FORMAT_1_1_KEYS.items() for k in keys}
+    assert wanted <= written
+    assert any(not isinstance(f, str) for f in incident.contributing_factors)
+
+
+def _written_keys(model: Any) -> list[tuple[Any, str]]:
+    found = []
+    for key in model.model_fields_set:
+        found.append((model, key))
+        value = getattr(model, key)
+        for item in value if isinstance(value, list) else [value]:
+            if hasattr(item, "model_fields_set"):
+                found.extend(_written_keys(item))
+    return found
+
+
+@pytest.mark.parametrize("version", [1.1, "1.1"])
+def test_format_1_1_is_written_as_a_number_or_text(version: object) -> None:
+    assert _issues(_record(format=version)) == []
+
+
+@pytest.mark.parametrize("version", [True, 2, "1", 1.2])
+def test_other_versions_are_refused(version: object) -> None:
+    assert [r for r, _, _ in _issues(_record(format=version))] == ["format"]
+
+
+# Every place a 1.1 key can stand, as (path to its mapping, key).
+NEW_KEYS = [
+    ((), "conditions"),
+    ((), "responders"),
+    ((), "communications"),
+    ((), "numbers"),
+    (("impact",), "first_symptom"),
+    (("impact",), "data"),
+    (("impact", "services", 0), "level"),
+    (("detection",), "declared"),
+    (("resolution",), "stages"),
+    (("action_items", 1), "completed"),
+    (("action_items", 1), "ticket"),
+    (("action_items", 1), "addresses"),
+]
+
+
+def _at(data: Any, path: tuple[str | int, ...]) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _format_1_with_only(path: tuple[str | int, ...], key: str) -> dict[str, Any]:
+    """The example as format 1, every 1.1 key taken out but the one at `path` (if any)."""
+    data = copy.deepcopy(BASE)
+    data["format"] = 1
+    data["contributing_factors"] = [
+        f if isinstance(f, str) else f["text"] for f in data["contributing_factors"]
+    ]
+    for mapping in [data, data["impact"], data["detection"], data["resolution"]]:
+        for k in ("conditions", "responders", "communications", "numbers"):
+            mapping.pop(k, None)
+        for k in ("first_symptom", "data", "declared", "stages"):
+            mapping.pop(k, None)
+    for mapping in [*data["impact"]["services"], *data["action_items"]]:
+        for k in ("level", "completed", "ticket", "addresses"):
+            mapping.pop(k, None)
+    data["cascade"][1]["caused_by"] = ["streaming"]
+    if key:
+        _at(data, path)[key] = copy.deepcopy(_at(BASE, path)[key])
+    return data
+
+
+def test_without_its_1_1_keys_the_example_is_a_valid_format_1_record() -> None:
+    data = _format_1_with_only((), "")
+    assert _issues(data) == []
+
+
+@pytest.mark.parametrize(("path", "key"), NEW_KEYS, ids=lambda p: str(p))
+def test_a_1_1_key_in_a_format_1_record_is_explained(path: tuple[str | int, ...], key: str) -> None:
+    issues = _issues(_format_1_with_only(path, key))
+    assert issues, "a format 1 record holding a 1.1 key passed"
+    rules = {r for r, _, _ in issues}
+    assert "format-version" in rules
+    (message,) = [m for r, _, m in issues if r == "format-version"]
+    assert message.startswith(f"{key!r} is a format 1.1 key: change `format: 1` on line")
+
+
+def test_a_1_1_key_without_any_format_says_to_write_it() -> None:
+    data = _format_1_with_only((), "numbers")
+    del data["format"]
+    (message,) = [m for r, _, m in _issues(data) if r == "format-version"]
+    assert message == "'numbers' is a format 1.1 key: write `format: 1.1` at the top of the record"
+
+
+def test_a_factor_with_an_id_in_a_format_1_record_is_explained() -> None:
+    data = _format_1_with_only((), "")
+    data["contributing_factors"].append({"id": "x", "text": "A factor."})
+    assert [r for r, _, _ in _issues(data)] == ["format-version"]
+
+
+def test_every_format_1_1_key_is_in_the_schema_and_marked() -> None:
+    schema = json.loads(run_cli("schema").stdout)
+    gate = json.dumps(schema["else"])
+    for model, keys in FORMAT_1_1_KEYS.items():
+        for key in keys:
+            assert f'"{key}": false' in gate, (model.__name__, key)
+
+
+def test_check_jsonschema_refuses_1_1_keys_in_format_1(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    schema = tmp_path / "schema.json"
+    schema.write_text(run_cli("schema").stdout)
+    exe = Path(sys.executable).with_name("check-jsonschema")
+    for path, key in NEW_KEYS:
+        record = tmp_path / "r.yaml"
+        record.write_text(yaml.safe_dump(_format_1_with_only(path, key), sort_keys=False))
+        done = subprocess.run(
+            [str(exe), "--schemafile", str(schema), str(record)], capture_output=True
+        )
+        assert done.returncode == 1, key
+
+
+# --- the rules of `check` on 1.1 keys, one test each ---------------------------------
+
+
+def test_caused_by_may_name_a_condition_but_not_an_unknown_one() -> None:
+    data = _record()
+    data["cascade"][1]["caused_by"] = ["streaming", "boltdb-freelst"]
+    issues = _issues(data)
+    assert [(r, f) for r, f, _ in issues] == [("unknown-step", "cascade[1].caused_by[1]")]
+    assert "not a step or condition id (did you mean 'boltdb-freelist'?)" in issues[0][2]
+
+
+@pytest.mark.parametrize("where", ["step", "factor"])
+def test_condition_ids_are_unique_across_steps_and_factors(where: str) -> None:
+    data = _record()
+    if where == "step":
+        data["conditions"][0]["id"] = "consul"
+    else:
+        data["contributing_factors"][0]["id"] = "boltdb-freelist"
+        data["action_items"][0]["addresses"] = ["consul"]
+    assert "duplicate-id" in [r for r, _, _ in _issues(data)]
+
+
+def test_a_level_outside_the_list_is_refused() -> None:
+    data = _record()
+    data["impact"]["services"][0]["level"] = "dwn"
+    ((rule, field, message),) = _issues(data)
+    assert (rule, field) == ("enum", "impact.services[0].level")
+    assert "did you mean 'down'?" in message
+
+
+def test_a_data_state_outside_the_list_is_refused() -> None:
+    data = _record()
+    data["impact"]["data"]["loss"] = "no"
+    assert [r for r, _, _ in _issues(data)] == ["enum"]
+
+
+def test_completed_before_the_incident_is_an_error() -> None:
+    data = _record()
+    data["action_items"][1]["completed"] = "2021-10-01"
+    assert [(r, f) for r, f, _ in _issues(data)] == [
+        ("completed-before-date", "action_items[1].completed")
+    ]
+
+
+@pytest.mark.parametrize("status", ["open", "in-progress", "wont-do"])
+def test_completed_needs_status_done(status: str) -> None:
+    data = _record()
+    data["action_items"][1]["status"] = status
+    assert [r for r, _, _ in _issues(data)] == ["completed-not-done"]
+
+
+def test_addresses_names_known_ids_only() -> None:
+    data = _record()
+    data["action_items"][0]["addresses"] = ["single-cluster", "nope"]
+    assert [(r, f) for r, f, _ in _issues(data)] == [("unknown-id", "action_items[0].addresses[1]")]
+
+
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(st.one_of(st.booleans(), st.text(max_size=5), st.integers(), st.none()))
+def test_a_number_value_is_a_finite_number(value: object) -> None:
+    data = _record()
+    data["numbers"][0]["value"] = value
+    rules = [r for r, _, _ in _issues(data)]
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    assert rules == ([] if ok else ["type"])
+
+
+def test_a_broken_factor_mapping_is_reported_at_its_key() -> None:
+    data = _record()
+    data["contributing_factors"][0] = {"id": "x", "txt": "A factor."}
+    fields = sorted(f for _, f, _ in _issues(data))
+    assert fields == ["contributing_factors[0].text", "contributing_factors[0].txt"]
+
+
+def test_incident_model_keeps_format_1_records_as_they_were() -> None:
+    incident = Incident.model_validate(
+        yaml.safe_load((FIXTURES / "valid" / "full.yaml").read_text())
+    )
+    assert incident.format == 1 and incident.conditions == [] and incident.numbers == []
