@@ -40,6 +40,17 @@ def cascade_of(view: View) -> Cascade:
             kind="trigger",
         )
     ]
+    # Latent conditions (format 1.1) are roots of their own, drawn apart from the trigger.
+    nodes += [
+        Node(
+            id=c.id,
+            heading=f"Latent condition · {c.component}",
+            time=clock.time(c.since) if c.since else None,
+            gist=plain_text(c.description),
+            kind="step",
+        )
+        for c in view.conditions
+    ]
     edges = []
     for s in view.steps:
         nodes.append(
