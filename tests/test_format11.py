@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,8 @@ def _format_1_with_only(path: tuple[str | int, ...], key: str) -> dict[str, Any]
 
 def test_without_its_1_1_keys_the_example_is_a_valid_format_1_record() -> None:
     data = _format_1_with_only((), "")
+    assert [r for r, _, _ in _issues(data)] == ["completed-not-done"]  # as its comment says
+    data["action_items"][0]["status"] = "done"
     assert _issues(data) == []
 
 
@@ -241,3 +244,43 @@ def test_incident_model_keeps_format_1_records_as_they_were() -> None:
         yaml.safe_load((FIXTURES / "valid" / "full.yaml").read_text())
     )
     assert incident.format == 1 and incident.conditions == [] and incident.numbers == []
+
+
+# --- `postmortem new` ---------------------------------------------------------------
+
+
+def _uncommented(text: str) -> str:
+    """The skeleton with its commented-out 1.1 keys used: `# ` removed from each block."""
+    new = {k for keys in FORMAT_1_1_KEYS.values() for k in keys}
+    out: list[str] = []
+    block: int | None = None  # the indentation of the block's first key
+    for line in text.splitlines():
+        m = re.match(r"^( *)# ( *)(- )?([a-z_]+):", line)
+        if m:
+            indent = len(m[1] + m[2])
+            starts = m[4] in new or (m[3] and m[4] == "id")
+            if starts:
+                block = indent
+            if block is not None and (starts or indent > block):
+                out.append(line.replace("# ", "", 1))
+                continue
+        block = None
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def test_new_shows_every_1_1_key_commented_out_and_they_check(tmp_path: Path) -> None:
+    from datetime import date
+
+    from postmortem.skeleton import write_skeleton
+
+    text = write_skeleton("demo", tmp_path, title="Demo", day=date(2024, 1, 1)).read_text()
+    for keys in FORMAT_1_1_KEYS.values():
+        for key in keys:
+            assert re.search(rf"^ *#  *(- )?{key}:", text, re.M), key
+    full = _uncommented(text)
+    data = yaml.safe_load(full)
+    assert data["format"] == 1.1 and data["numbers"] and data["impact"]["data"]
+    assert [r for r, _, _ in _issues(data)] == ["completed-not-done"]  # as its comment says
+    data["action_items"][0]["status"] = "done"
+    assert _issues(data) == []
