@@ -225,7 +225,7 @@ def number_text(number: NamedNumber) -> str:
 
 # Action items of a 1.1 record are listed by priority, P0 first (unset last; the file's order
 # otherwise); format 1 records keep the file's order, as they always rendered.
-_PRIORITY_RANK = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
+PRIORITY_RANK = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
 
 
 @dataclass(frozen=True)
@@ -352,7 +352,7 @@ def build_view(incident: Incident, *, today: date, titles: dict[str, str] | None
         last_day = day
     items = list(incident.action_items)
     if incident.format != 1:
-        items.sort(key=lambda a: _PRIORITY_RANK.get(a.priority or "", 4))
+        items.sort(key=lambda a: PRIORITY_RANK.get(a.priority or "", 4))
     for item in items:
         view.actions.append(ActionView(item, is_overdue(item, today)))
     view.communications = sorted(incident.communications, key=lambda c: c.time.astimezone(UTC))

@@ -282,3 +282,52 @@ def test_new_shows_every_1_1_key_commented_out_and_they_check(tmp_path: Path) ->
     assert [r for r, _, _ in _issues(data)] == ["completed-not-done"]  # as its comment says
     data["action_items"][0]["status"] = "done"
     assert _issues(data) == []
+
+
+# --- the index and `postmortem actions` ---------------------------------------------
+
+
+def _summary(data: dict[str, Any]) -> Any:
+    from postmortem.summary import RecordSummary
+
+    incident, issues = validate(load_text(yaml.safe_dump(data, sort_keys=False)), "r.yaml")
+    assert incident is not None, issues
+    return RecordSummary.of(incident)
+
+
+def test_index_flags_data_impact_and_counts_a_service_once() -> None:
+    from datetime import date
+
+    from postmortem.index import build_index
+
+    other = _format_1_with_only((), "")
+    other["id"] = "other"
+    leaky = _record(id="leaky")
+    leaky["impact"]["data"] = {"loss": "confirmed", "access": "none"}
+    ix = build_index([_summary(BASE), _summary(leaky), _summary(other)], today=date(2026, 1, 1))
+    assert ix.has_data
+    flags = {r.incident.id: r.data for r in ix.rows}
+    assert flags == {
+        "format-1-1-example": "none",
+        "leaky": "loss confirmed; access none",
+        "other": None,
+    }
+    # Two windows of one service (down, then partial) in each record: counted once per incident.
+    assert dict(ix.by_service)["Game platform"] == 3
+    assert not build_index([_summary(other)], today=date(2026, 1, 1)).has_data
+
+
+def test_actions_export_ticket_completed_addresses_and_order_by_priority() -> None:
+    from datetime import date
+
+    from postmortem.actions import collect, format_csv, format_json
+
+    summary = _summary(BASE)
+    actions = collect([summary], today=date(2026, 1, 1), statuses=["open", "in-progress", "done"])
+    assert [a.item.priority for a in actions] == ["P0", "P1"]
+    rows = json.loads(format_json(actions))
+    assert rows[0]["ticket"] == "INFRA-1" and rows[0]["completed"] == "2021-10-31"
+    assert rows[0]["addresses"] == ["streaming", "boltdb-freelist"]
+    header, first, _ = format_csv(actions).splitlines()
+    assert header.endswith(",ticket,completed,addresses")
+    assert first.endswith(",INFRA-1,2021-10-31,streaming boltdb-freelist")
