@@ -331,3 +331,64 @@ def test_actions_export_ticket_completed_addresses_and_order_by_priority() -> No
     header, first, _ = format_csv(actions).splitlines()
     assert header.endswith(",ticket,completed,addresses")
     assert first.endswith(",INFRA-1,2021-10-31,streaming boltdb-freelist")
+
+
+# --- every new field in every format --------------------------------------------------
+
+# What the example's 1.1 keys must show, as words in reading order (any markup between).
+SHOWN = [
+    "Latent conditions Present before the incident",
+    "BoltDB freelist boltdb freelist present since 2021 01 01 00 00 PST",
+    "Caused by Consul streaming BoltDB freelist latent condition",
+    "Level From",
+    "Game platform down 16 00 PDT",
+    "Game platform partial 2021 10 31 12 50 PDT",
+    "Levels down unusable partial",
+    "First symptom 2021 10 28 13 37 PDT",
+    "Data and security Data loss none Unauthorised access none No user data was lost",
+    "In numbers Figure Value Note Outage length about 73 hours",
+    "Days between trigger and impact 1 day streaming was enabled the day before",
+    "single cluster Every backend service depended on one Consul cluster",
+    "Declared an incident at 2021 10 28 16 00 PDT",
+    "Staged recovery Time Stage 2021 10 31 12 50 PDT A first share of players let back in",
+    "Customer communications Time Channel Update 2021 10 28 17 00 PDT status page We are aware",
+    "2021 10 31 16 45 PDT social media The platform is back for everyone",
+    "Responders Role Name Organization Incident commander Example engineer",
+    "Consul engineers HashiCorp",
+    "Disable Consul streaming",
+    "INFRA 1",
+    "2021 10 31 ",
+    "streaming boltdb freelist",
+    "Run more than one Consul cluster",
+    "INFRA 2",
+    "single cluster consul",
+    "First symptom 2h 23m before impact began Time to declare 0s",
+    "Time to first customer update 1h 00m From first symptom to resolved 75h 08m",
+]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    import html
+    import re as regex
+
+    import pypdf
+
+    out = tmp_path_factory.mktemp("f11")
+    result = run_cli("render", str(EXAMPLE), "-o", str(out), "--today", "2026-01-15", "-q")
+    assert result.exit_code == 0, result.stderr
+    page = (out / "format-1-1-example.html").read_text()
+    page = regex.sub(r"<(style|title|figure)\b.*?</\1>", " ", page, flags=regex.S)
+    reader = pypdf.PdfReader(out / "format-1-1-example.pdf")
+    return {
+        "md": (out / "format-1-1-example.md").read_text(),
+        "html": html.unescape(regex.sub(r"<[^>]+>", " ", page)),
+        "pdf": " ".join(p.extract_text() for p in reader.pages),
+    }
+
+
+@pytest.mark.parametrize("kind", ["md", "html", "pdf"])
+def test_every_1_1_field_shows_in_every_format(rendered: dict[str, str], kind: str) -> None:
+    text = re.sub(r"\]\([^)]*\)", "]", rendered[kind])  # a Markdown link's destination
+    words = " ".join(re.findall(r"[A-Za-z0-9]+", text))
+    assert [p for p in SHOWN if p not in words] == []
