@@ -45,7 +45,7 @@ def cascade_of(view: View) -> Cascade:
         Node(
             id=c.id,
             heading=f"Latent condition · {c.component}",
-            time=clock.time(c.since) if c.since else None,
+            time=f"since {clock.date(c.since)}" if c.since else None,
             gist=plain_text(c.description),
             kind="step",
         )
