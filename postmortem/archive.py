@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from postmortem.audience import Audience, rendition
 from postmortem.errors import PostmortemError
 from postmortem.output import write_atomic
 
@@ -44,8 +45,11 @@ def attachment_name(ident: str) -> str:
     return f"{ident}.yaml"
 
 
-def extract_record(pdf: bytes, label: str = "the file") -> EmbeddedRecord:
-    """The one `.yaml`/`.yml` attachment of `pdf`, checked against its stored MD5 if any."""
+def extract_record(
+    pdf: bytes, label: str = "the file", audience: Audience = "internal"
+) -> EmbeddedRecord:
+    """The one `.yaml`/`.yml` attachment of `pdf`, checked against its stored MD5 if any;
+    for the public `audience`, the public rendition of it (audience.rendition)."""
     if b"%PDF-" not in pdf[:HEADER_WINDOW]:
         raise PostmortemError(f"{label} is not a PDF (it does not start with %PDF-)")
     import pypdf  # only `extract` needs a PDF reader
@@ -74,7 +78,7 @@ def extract_record(pdf: bytes, label: str = "the file") -> EmbeddedRecord:
         raise PostmortemError(
             f"{label}: the embedded {name} does not match its stored checksum (damaged file?)"
         )
-    return EmbeddedRecord(name, data)
+    return EmbeddedRecord(name, rendition(data, audience, f"{label}: {name}"))
 
 
 def default_output(record: EmbeddedRecord, label: str) -> Path:
@@ -89,13 +93,19 @@ def default_output(record: EmbeddedRecord, label: str) -> Path:
     return Path(name)
 
 
-def extract_to(pdf_path: Path, output: Path | None = None, *, force: bool = False) -> Path:
+def extract_to(
+    pdf_path: Path,
+    output: Path | None = None,
+    *,
+    force: bool = False,
+    audience: Audience = "internal",
+) -> Path:
     """Write the record embedded in `pdf_path` to `output` (default: its own name); the path."""
     try:
         pdf = pdf_path.read_bytes()
     except OSError as exc:
         raise PostmortemError(f"cannot read {pdf_path}: {exc.strerror}") from None
-    record = extract_record(pdf, str(pdf_path))
+    record = extract_record(pdf, str(pdf_path), audience)
     target = output if output is not None else default_output(record, str(pdf_path))
     if target.is_dir():
         raise PostmortemError(f"{target} is a folder; give a file name with -o")

@@ -7,9 +7,11 @@ import gc
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
+from postmortem.audience import RULE, Audience, document_of, dump, may_mark, project
 from postmortem.diagnostics import Issue
 from postmortem.fields import images, markdown_fields
 from postmortem.files import LoadError, read_file
@@ -17,6 +19,7 @@ from postmortem.gate import check_gate
 from postmortem.loader import Document, load_bytes
 from postmortem.model import Incident
 from postmortem.paths import Picture, record_problem
+from postmortem.scalars import is_valid_id
 from postmortem.validate import validate
 
 SUFFIXES = (".yaml", ".yml")
@@ -35,6 +38,10 @@ class Result:
     pictures: list[Picture] = field(default_factory=list)
     # The id of a valid record (kept when a build drops the Incident to save memory).
     ident: str = ""
+    # The record as rendered, for the PDF's attachment: `source`, or the public record.
+    rendition: bytes = b""
+    # Internal as a whole, and the audience is public: left out of the build, not an error.
+    withheld: bool = False
 
     @property
     def ok(self) -> bool:
@@ -69,6 +76,9 @@ class Policy:
     timezone: str = "UTC"  # for records that name none
     severities: tuple[str, ...] | None = None  # allowed values; None: any
     require_status: str | None = None  # the least status a build publishes (gate.py)
+    # Whose record is checked and rendered (audience.py): it decides the data validated,
+    # so it lives here, where every command's check reads it.
+    audience: Audience = "internal"
 
 
 DEFAULT_POLICY = Policy()
@@ -89,12 +99,12 @@ def check_file(path: str | os.PathLike[str], policy: Policy = DEFAULT_POLICY) ->
 
 def check_bytes(name: str, source: bytes, policy: Policy = DEFAULT_POLICY) -> Result:
     """Validate a record's bytes, already read (a worker must see what `check` saw)."""
-    result = Result(name, source=source)
+    result = Result(name, source=source, rendition=source)
     try:
-        result.document = load_bytes(source)
-        if policy.timezone != "UTC" and "timezone" not in result.document.data:
-            result.document.data["timezone"] = policy.timezone
-        result.incident, result.issues = validate(result.document, name)
+        document = load_bytes(source)
+        if policy.timezone != "UTC" and "timezone" not in document.data:
+            document.data["timezone"] = policy.timezone
+        _check_audiences(result, document, policy)
         if result.incident is not None and policy.severities is not None:
             _check_severity(result, policy.severities)
         if result.incident is not None:
@@ -116,6 +126,41 @@ def check_bytes(name: str, source: bytes, policy: Policy = DEFAULT_POLICY) -> Re
         )
         result.issues.append(Issue(name, 0, 0, message, "internal"))
     return result
+
+
+def _check_audiences(result: Result, document: Document, policy: Policy) -> None:
+    """Validate the record (marks dropped) and, if it has marks, its public rendition;
+    keep the one of the policy's audience."""
+    name = result.path
+    if policy.audience == "internal" and not may_mark(result.source):
+        result.document = document
+        result.incident, result.issues = validate(document, name)
+        return
+    full = project(document, "internal", name)
+    result.document = document_of(document, full)
+    result.incident, result.issues = validate(result.document, name, full.marks, document)
+    if full.issues:
+        result.issues[:0] = full.issues
+        result.incident = None
+    if result.incident is None or (not full.marks and policy.audience == "internal"):
+        return
+    public = project(document, "public", name)
+    result.issues += public.issues
+    if public.data is None:
+        result.withheld = policy.audience == "public"
+        result.incident = None if result.withheld else result.incident
+        return
+    shown = document_of(document, public)
+    incident, issues = validate(shown, name) if not public.issues else (None, [])
+    for issue in issues:
+        # A key the public rendition lacks is a public wording the record lacks.
+        rule = RULE if issue.rule in ("required", "lessons-empty") else issue.rule
+        message = f"in the public rendition: {issue.message}"
+        result.issues.append(replace(issue, message=message, rule=rule))
+    if incident is None:
+        result.incident = None
+    elif policy.audience == "public":
+        result.document, result.incident, result.rendition = shown, incident, dump(public.data)
 
 
 def check_images(result: Result, incident: Incident) -> tuple[list[Picture], list[Issue]]:
@@ -163,10 +208,17 @@ def _check_severity(result: Result, allowed: tuple[str, ...]) -> None:
 def check_paths(
     paths: Sequence[str | os.PathLike[str]], policy: Policy = DEFAULT_POLICY
 ) -> list[Result]:
-    """Check every record under `paths`, then the rules that span records (unique ids)."""
+    """Check every record under `paths`, then the rules that span records.
+
+    Ids are unique across the run. `related` ids are looked up in the run only when it
+    searched a folder: files named one by one (as pre-commit names the changed ones) are
+    not all the records, and a missing id there says nothing.
+    """
     with no_collection():
         results = [check_file(p, policy) for p in discover(paths)]
     check_unique_ids(results)
+    if any(Path(p).is_dir() for p in paths):
+        check_related(results)
     return results
 
 
@@ -213,3 +265,27 @@ def check_unique_ids(results: list[Result]) -> None:
             result.incident, result.ident = None, ""
         else:
             first[ident] = result
+
+
+def _written(result: Result, key: str) -> Any:
+    """A top-level value as written in the record (None when it was not loaded)."""
+    return result.document.data.get(key) if result.document is not None else None
+
+
+def check_related(results: list[Result]) -> None:
+    """Warn of each `related` id that no record of the run has (valid or not)."""
+    known = {result.ident for result in results} | {
+        ident for r in results if isinstance(ident := _written(r, "id"), str)
+    }
+    for result in results:
+        related = _written(result, "related")
+        if not isinstance(related, list) or result.document is None:
+            continue
+        for j, ident in enumerate(related):
+            # Not an id: its error is reported already.
+            if isinstance(ident, str) and is_valid_id(ident) and ident not in known:
+                loc = ("related", j)
+                line, col = result.document.position(loc)
+                message = f"related[{j}]: no record of this run has the id {ident!r}"
+                issue = Issue(result.path, line, col, message, "unknown-related", f"related[{j}]")
+                result.issues.append(replace(issue, severity="warning"))

@@ -61,7 +61,8 @@ def cli() -> None:
     help="text: PATH:LINE:COL lines; json: a list of objects; github: workflow annotations.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the errors.")
-def check_command(paths: tuple[str, ...], output_format: str, quiet: bool) -> None:
+@click.option("--strict", is_flag=True, help="Warnings make the exit status 1, as errors do.")
+def check_command(paths: tuple[str, ...], output_format: str, quiet: bool, strict: bool) -> None:
     """Check incident records against the format, reporting every error in every file.
 
     PATHS are record files, or folders searched recursively for *.yaml and *.yml
@@ -74,12 +75,15 @@ def check_command(paths: tuple[str, ...], output_format: str, quiet: bool) -> No
       postmortem check --format github incidents/     # annotations in GitHub Actions
       postmortem check --format json incidents/ | jq '.[].message'
 
-    Exit status: 0 when every record is valid, 1 when any is not, 2 on a usage error
-    (including when PATHS hold no record).
+    A warning (a `related` id that no record of the run has, looked up when a folder
+    is checked) is printed as `PATH:LINE:COL: warning: …` and fails only with --strict.
+
+    Exit status: 0 when every record is valid, 1 when any is not (or, with --strict,
+    has a warning), 2 on a usage error (including when PATHS hold no record).
     """
     from postmortem.commands import check
 
-    check.run(paths, output_format, quiet)
+    check.run(paths, output_format, quiet, strict)
 
 
 @cli.command("review", context_settings=CONTEXT)
@@ -214,6 +218,7 @@ def new_command(ident: str, folder: str | None, title: str | None, day: datetime
     help="Publish only records at least this far along (draft < review < final); "
     "the others are errors and are not rendered.",
 )
+@site_option("audience")
 @site_option("quiet")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written or removed.")
 def render_command(
@@ -228,6 +233,7 @@ def render_command(
     force: bool,
     shard: tuple[int, int] | None,
     require_status: str | None,
+    audience: str | None,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -251,6 +257,7 @@ def render_command(
       SOURCE_DATE_EPOCH=1700000000 postmortem render incidents/ --today 2024-01-01
       postmortem render incidents/ -f pdf --pdf-variant pdf/a-3b   # for the archive
       postmortem render incidents/ --require-status final   # publish finished records only
+      postmortem render incidents/ --audience public -o public/   # for customers
 
     Every PDF carries its record as the attachment <id>.yaml (see `postmortem extract`).
     The same record, options and version give byte-identical files; the PDF's dates come
@@ -272,6 +279,7 @@ def render_command(
         quiet,
         verbose,
         require_status,
+        audience,
     )
 
 
@@ -292,6 +300,7 @@ def render_command(
 )
 @site_option("templates", help="The templates folder the shards were rendered with.")
 @site_option("today")
+@site_option("audience", help="The audience the shards were rendered for (default: internal).")
 @site_option("quiet")
 def index_command(
     shards: tuple[str, ...],
@@ -300,6 +309,7 @@ def index_command(
     formats: tuple[str, ...] | None,
     templates: str | None,
     today: datetime | None,
+    audience: str | None,
     quiet: bool,
 ) -> None:
     """Join the output folders of `render --shard K/N` into one site with its index.
@@ -318,7 +328,7 @@ def index_command(
     """
     from postmortem.commands import index
 
-    index.run(shards, records, outdir, formats, templates, today, quiet)
+    index.run(shards, records, outdir, formats, templates, today, quiet, audience)
 
 
 @cli.command("actions", context_settings=CONTEXT)
@@ -348,6 +358,7 @@ def index_command(
 @click.option(
     "--fail-on-overdue", is_flag=True, help="Exit 1 when any listed open item is overdue."
 )
+@site_option("audience", help="public: only the items (and wordings) the records make public.")
 def actions_command(
     paths: tuple[str, ...],
     statuses: tuple[str, ...],
@@ -356,6 +367,7 @@ def actions_command(
     output_format: str,
     today: datetime | None,
     fail_on_overdue: bool,
+    audience: str | None,
 ) -> None:
     """List action items across incident records, for people and scripts.
 
@@ -374,7 +386,7 @@ def actions_command(
     """
     from postmortem.commands import actions
 
-    actions.run(paths, statuses, overdue, owner, output_format, today, fail_on_overdue)
+    actions.run(paths, statuses, overdue, owner, output_format, today, fail_on_overdue, audience)
 
 
 @cli.command("extract", context_settings=CONTEXT)
@@ -386,7 +398,12 @@ def actions_command(
     help="File to write the record to, or - for stdout (default: its own name, <id>.yaml).",
 )
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-def extract_command(pdf: str, output: str | None, force: bool) -> None:
+@site_option(
+    "audience",
+    help="public: write the record's public rendition (what `render --audience public` "
+    "attaches) instead of the record as embedded.",
+)
+def extract_command(pdf: str, output: str | None, force: bool, audience: str | None) -> None:
     """Write out the incident record embedded in a PDF that postmortem rendered.
 
     Every PDF from `postmortem render` carries its source record as the attachment
@@ -399,10 +416,11 @@ def extract_command(pdf: str, output: str | None, force: bool) -> None:
       postmortem extract site/aws-2021-12-07-us-east-1.pdf
       postmortem extract old-report.pdf -o incidents/restored.yaml
       postmortem extract old-report.pdf -o - | postmortem check /dev/stdin
+      postmortem extract site/full.pdf --audience public -o public.yaml
     """
     from postmortem.commands import extract
 
-    extract.run(pdf, output, force)
+    extract.run(pdf, output, force, audience)
 
 
 @cli.command("config", context_settings=CONTEXT)

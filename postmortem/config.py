@@ -85,6 +85,14 @@ def _status(value: Any) -> str:
     return parse_status(value)
 
 
+def _audience(value: Any) -> str:
+    from postmortem.audience import AUDIENCES
+
+    if not isinstance(value, str) or value.strip().lower() not in AUDIENCES:
+        raise ValueError(f"expected one of {', '.join(AUDIENCES)}")
+    return value.strip().lower()
+
+
 def _today(value: Any) -> date:
     if isinstance(value, datetime):  # a TOML date-time: which day it is depends on the zone
         raise ValueError("expected a date, YYYY-MM-DD, not a date and time")
@@ -123,6 +131,7 @@ KEYS: dict[str, tuple[Callable[[Any], Any], Any, str]] = {
     "today": (_today, None, "the date open action items are overdue against (none: today)"),
     "review_ignore": (_rules, None, "review rules switched off (none: every rule is on)"),
     "require_status": (_status, None, "the least status `render` publishes (none: any)"),
+    "audience": (_audience, "internal", "whose rendition `render`, `index`, `actions` write"),
 }
 
 
@@ -145,14 +154,19 @@ class Settings:
     def today(self) -> date:
         return self.values["today"] or date.today()
 
-    def policy(self, *, publish: bool = False) -> Policy:
-        """The checker's policy; `publish` (render, index, the MkDocs plugin): with the gate."""
+    def policy(self, *, publish: bool = False, audience: bool | None = None) -> Policy:
+        """The checker's policy; `publish` (render, index, the MkDocs plugin): with the gate;
+        `audience` (by default as `publish`; `actions` too): for the configured audience,
+        else the full record (`check` checks both renditions anyway)."""
         from postmortem.checker import Policy
 
         return Policy(
             timezone=self["timezone"],
             severities=self["severities"],
             require_status=self["require_status"] if publish else None,
+            audience=self["audience"]
+            if (publish if audience is None else audience)
+            else "internal",
         )
 
 

@@ -21,7 +21,7 @@ from postmortem.diagrams import (
     Tick,
     Timeline,
     cascade_mermaid,
-    cascade_svg,
+    cascade_parts,
     timeline_svg,
 )
 from postmortem.writers.text import plain_text
@@ -119,10 +119,14 @@ def diagrams_for(view: View) -> dict[str, Any]:
     moments = "; ".join(f"{m.label} {view.clock.full(m.time)}" for m in timeline.markers)
     # A chart of the impact bar alone says nothing the text does not: leave the section out.
     has_chart = bool(timeline.events or timeline.markers or timeline.services)
-    graph = cascade_svg(
-        cascade,
-        title="How the failure spread, from the trigger to each failing part",
-        desc=f"Trigger ({inc.trigger.kind}); {causes}.",
+    # Drawn for the page (see diagrams/page.py): parts a page can break between, each
+    # shown at its own size, never scaled down.
+    graph = "".join(
+        cascade_parts(
+            cascade,
+            title="How the failure spread, from the trigger to each failing part",
+            desc=f"Trigger ({inc.trigger.kind}); {causes}.",
+        )
     )
     width = _WIDTH.search(graph)
     return {

@@ -166,17 +166,30 @@ def build_index(incidents: list[RecordSummary], *, today: date) -> Index:
 
 def month_chart_svg(months: list[tuple[str, int]]) -> str:
     """Incidents per month as an accessible SVG bar chart (deterministic, text stays text)."""
-    width, height, left, bottom, top = 720, 200, 36, 34, 14
-    plot_w, plot_h = width - left - 10, height - bottom - top
+    # Kept inside this function: the chart is drawn for the page as the record's pictures
+    # are (one SVG unit one CSS pixel in a 640 px column), its labels 13 px: 80% of the
+    # page's 16 px body text or more.
+    from postmortem.diagrams import page
+    from postmortem.diagrams.text import text_width
+
+    size = 13
     peak = max((n for _, n in months), default=0) or 1
     step = max(1, math.ceil(peak / 4))
+    scale_top = step * math.ceil(peak / step)
+    width, height, bottom, top = int(page.WIDTH), 200, 38, 14
+    # Room for the scale's numbers on the left, and for half a month label at either end.
+    label_w = text_width("0000-00", size) + 10
+    right = math.ceil(label_w / 2)
+    left = max(math.ceil(text_width(str(scale_top), size)) + 14, right)
+    plot_w, plot_h = width - left - right, height - bottom - top
     slot = plot_w / max(1, len(months))
     bar = max(1.0, min(40.0, slot * 0.7))
-    label_every = max(1, math.ceil(len(months) / 12))
+    # Every n-th month labelled, n as small as keeps the labels apart.
+    label_every = max(1, math.ceil(label_w / slot))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-labelledby="pm-months-title pm-months-desc" '
-        'class="pm-chart" font-family="Noto Sans, sans-serif" font-size="11">',
+        f'class="pm-chart" font-family="Noto Sans, sans-serif" font-size="{size}">',
         '<title id="pm-months-title">Incidents per month</title>',
         '<desc id="pm-months-desc">'
         + escape(", ".join(f"{m}: {n}" for m, n in months))
@@ -185,13 +198,12 @@ def month_chart_svg(months: list[tuple[str, int]]) -> str:
         "@media (prefers-color-scheme: dark){.pm-bar{fill:#56b4e9}.pm-label{fill:#d1d5db}}"
         "</style>",
     ]
-    scale_top = step * math.ceil(peak / step)
     for value in range(0, scale_top + 1, step):
         y = round(top + plot_h - value / scale_top * plot_h, 1)
         parts.append(
-            f'<line class="pm-axis" x1="{left}" y1="{y}" x2="{width - 10}" y2="{y}" '
+            f'<line class="pm-axis" x1="{left}" y1="{y}" x2="{width - right}" y2="{y}" '
             f'stroke="#6b7280" stroke-width="0.5" opacity="0.5"/>'
-            f'<text class="pm-label" x="{left - 6}" y="{y + 4}" text-anchor="end" '
+            f'<text class="pm-label" x="{left - 6}" y="{y + 4.5}" text-anchor="end" '
             f'fill="#374151">{value}</text>'
         )
     for i, (month, count) in enumerate(months):
@@ -205,7 +217,7 @@ def month_chart_svg(months: list[tuple[str, int]]) -> str:
         if i % label_every == 0:
             cx = round(left + i * slot + slot / 2, 1)
             parts.append(
-                f'<text class="pm-label" x="{cx}" y="{height - bottom + 16}" '
+                f'<text class="pm-label" x="{cx}" y="{height - bottom + 19}" '
                 f'text-anchor="middle" fill="#374151">{month}</text>'
             )
     parts.append("</svg>")

@@ -21,7 +21,7 @@ import yaml
 from yaml import events
 
 from postmortem.files import LoadError, decode
-from postmortem.yaml_scalars import STD, position_of, scalar
+from postmortem.yaml_scalars import STD, colon_hint, position_of, scalar
 
 # libyaml's parser where PyYAML was built with it (the PyPI wheels are), else pure Python.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -134,6 +134,9 @@ def _parse(text: str, places: Places | None) -> dict[str, Any]:
             problem, rule = f"nesting deeper than {MAX_DEPTH} levels", "limit-depth"
         elif mark is not None and text[mark.index : mark.index + 1] == "\t":
             problem = "a tab character here: indent with spaces, not tabs"
+        elif mark is not None and problem.startswith("mapping values are not allowed"):
+            # libyaml says "in this context", PyYAML's own parser "here": one wording.
+            problem = "mapping values are not allowed here" + colon_hint(text, mark.index)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = problem if rule == "limit-depth" else f"invalid YAML: {problem}"
         raise LoadError(message, rule, line, col) from None

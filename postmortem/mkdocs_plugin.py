@@ -66,6 +66,8 @@ class PostmortemConfig(base.Config):
     pdf = c.Type(bool, default=False)
     today = _Day()
     cascade = c.Choice(("auto", "svg", "mermaid"), default="auto")
+    # None: the configuration's `audience` key (default internal).
+    audience = c.Optional(c.Choice(("internal", "public")))
 
 
 def mermaid_renderer(config: MkDocsConfig) -> str | None:
@@ -146,6 +148,8 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
             raise PluginError("\n".join(format_text(i) for i in exc.issues)) from None
         except PostmortemError as exc:
             raise PluginError(f"postmortem: {exc}") from None
+        if self.config.audience is not None:
+            settings.set("audience", self.config.audience, "mkdocs.yml")
         self._policy = settings.policy(publish=True)
         self._options = Options(
             formats=("md", "pdf") if self.config.pdf else ("md",),

@@ -103,7 +103,10 @@ class Factor(Strict):
 
 
 def _factor_form(value: Any) -> str:
-    return "(factor)" if isinstance(value, dict) else "(text)"
+    # Any other mapping is text that YAML read as a mapping (`- The page: came late`).
+    return (
+        "(factor)" if isinstance(value, dict) and ("id" in value or "text" in value) else "(text)"
+    )
 
 
 # A factor is Markdown text, or (1.1) a mapping {id, text}: the tags, in parentheses, are
@@ -306,36 +309,42 @@ FORMAT_1_1_KEYS: dict[type[BaseModel], tuple[str, ...]] = {}
 _keys_1_1(Incident, FORMAT_1_1_KEYS)
 
 
-def _format_1_gate(model: type[BaseModel]) -> dict[str, Any] | None:
-    """What a format-1 record may not hold below `model`, as a JSON Schema (None: nothing)."""
-    props: dict[str, Any] = {}
+def _format_1_gate(model: type[BaseModel], marks: tuple[str, ...]) -> dict[str, Any]:
+    """What a format-1 record may not hold below `model`, as a JSON Schema: the keys 1.1
+    added, the audience marks (`marks`), and list entries written as mappings."""
+    props: dict[str, Any] = dict.fromkeys(marks, False)
     for name, info in model.model_fields.items():
         if is_1_1(info):
             props[name] = False
             continue
         inner = inner_model(info.annotation)
-        sub = _format_1_gate(inner) if inner is not None and inner is not Factor else None
-        if sub is not None:
-            is_list = getattr(info.annotation, "__origin__", None) is list
+        is_list = getattr(info.annotation, "__origin__", None) is list
+        if inner is not None and inner is not Factor:
+            sub = _format_1_gate(inner, marks)
             props[name] = {"items": sub} if is_list else sub
-    if model is Incident:
-        # A factor written as {id, text} is 1.1 too.
-        props["contributing_factors"] = {"items": {"type": "string"}}
-    return {"properties": props} if props else None
+        elif is_list:
+            # A list of text (contributing factors included): text only, no {text, ...}.
+            props[name] = {"items": {"type": "string"}}
+    return {"properties": props}
 
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (Draft 2020-12) of formats 1 and 1.1, generated from the models.
 
-    A record without `format: 1.1` may not hold the keys 1.1 added (`else` below), so the
-    schema and `check` agree on which records are valid.
+    A record without `format: 1.1` may not hold the keys 1.1 added nor the audience marks
+    (`else` below), so the schema and `check` agree on which records are valid.
     """
-    schema = Incident.model_json_schema(mode="validation")
+    from postmortem.audience import KEYS, with_marks  # marks are read before validation
+
+    schema = with_marks(Incident.model_json_schema(mode="validation"))
+    # A factor with an id is a list entry with its marks: {id, text, internal?, public?}.
+    factor = schema["$defs"]["Factor"]["properties"]
+    factor.update(internal={"type": "boolean"}, public={"type": "string"})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         **schema,
         "if": {"required": ["format"], "properties": {"format": {"enum": [1.1, "1.1"]}}},
-        "else": _format_1_gate(Incident),
+        "else": _format_1_gate(Incident, KEYS),
     }
 
 

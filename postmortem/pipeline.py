@@ -210,7 +210,8 @@ class _Build:
         """Render the records not rendered while checking (in workers, or with related)."""
         for result in results:
             self.summary.issues += result.issues
-            if not result.ident:
+            # A record internal as a whole is not in a public build: left out, not failed.
+            if not result.ident and not result.withheld:
                 self.summary.failed.append(result.path)
         self.summary.total = len(results)
         # Titles of every record, not only the shard's: related links must not depend on
@@ -295,7 +296,8 @@ def check_for_build(
             if visit is not None and result.ident not in seen:
                 visit(result, record)
             seen.add(result.ident)
-        result.incident, result.document, result.source = None, None, b""
+        result.incident, result.document = None, None
+        result.source = result.rendition = b""
         results.append(result)
     check_unique_ids(results)  # may take the id of a later duplicate away
     return results, [keep[r.path] for r in results if r.ident]

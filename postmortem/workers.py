@@ -93,7 +93,7 @@ def render_task(task: Task, checked: Result | None = None) -> Rendered:
         options=task.options,
         record_dir=record_dir,
         diagrams=diagrams_for(view),
-        source=result.source,
+        source=result.rendition,  # the record of the audience (the PDF attaches it)
         source_name=Path(task.path).name,
         pictures=tuple(pictures),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 import yaml
@@ -70,3 +71,34 @@ def _reading(text: str, value: Any) -> str | None:
     if not isinstance(value, int | float):
         return f"YAML reads {text} as a date"
     return f"YAML reads {text} as a number"
+
+
+def colon_hint(text: str, index: int) -> str:
+    """For YAML's "mapping values are not allowed": the line at `index` with its text quoted.
+
+    A plain scalar ends at a ': ', and YAML then reads what follows as a nested mapping,
+    which it refuses mid-line; the line is shown from its first character, key kept.
+    """
+    start = text.rfind("\n", 0, index) + 1
+    end = text.find("\n", index)
+    line = text[start : len(text) if end < 0 else end]
+    body = line.lstrip(" ")
+    lead = ""
+    while body.startswith("- "):
+        lead += "- "
+        body = body[2:].lstrip(" ")
+    if body.startswith("---"):
+        return ""  # a document's start marker: not text with a ': ' in it
+    sep = body.find(": ")
+    general = " (a ': ' inside text needs quotes: quote the whole value)"
+    # The key's ': ' must come before the one YAML stopped at, and the key be plain text.
+    if sep <= 0 or len(line) - len(body) + sep >= index - start or body[0] in "'\"{[?&*!|>%@`":
+        return general
+    value, hash_, comment = body[sep + 2 :].partition(" #")
+    value = value.strip()
+    if not value or value[0] in "'\"":
+        return general
+    comment = f"  #{comment}" if hash_ else ""
+    # JSON's string syntax is a valid YAML double-quoted scalar.
+    quoted = json.dumps(value, ensure_ascii=False)
+    return f" (a ': ' inside text needs quotes: {lead}{body[:sep]}: {quoted}{comment})"

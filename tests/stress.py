@@ -141,7 +141,7 @@ def stress_set() -> dict[str, dict[str, Any]]:
     long_labels["impact"]["services"] = [
         {
             "name": name,
-            "start": _iso(START + timedelta(minutes=10 * i)),
+            "start": _iso(START + timedelta(minutes=5 + 10 * i)),
             "end": _iso(START + timedelta(hours=2, minutes=10 * i)),
         }
         for i, name in enumerate(long_names)

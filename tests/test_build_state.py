@@ -151,6 +151,7 @@ def _options_changes(tmp_path: Path) -> dict[str, object]:
         "page_size": "Letter",
         "source_date_epoch": 1700000000,
         "pdf_variant": "pdf/a-3b",
+        "cascade": "svg",
     }
 
 
@@ -164,7 +165,12 @@ def test_every_option_and_the_policy_are_in_the_fingerprint(tmp_path: Path) -> N
     base = Options(formats=("md", "html"), today=date(2024, 1, 1))
     changes = _options_changes(tmp_path)
     assert {f.name for f in fields(Options)} - {"today"} == set(changes)
-    policies = {"timezone": "Europe/Berlin", "severities": ("SEV1", "SEV2")}
+    policies = {
+        "timezone": "Europe/Berlin",
+        "severities": ("SEV1", "SEV2"),
+        "audience": "public",
+        "require_status": "draft",
+    }
     assert {f.name for f in fields(type(DEFAULT_POLICY))} == set(policies)
     render_paths([src], out, base)
     for name, value in changes.items():

@@ -46,6 +46,9 @@ def test_there_is_a_fixture_for_every_rule() -> None:
         "unknown-step",
         "cycle",
         "end-before-start",
+        "detected-before-trigger",
+        "resolved-before-mitigated",
+        "service-outside-impact",
         "limit-length",
         "limit-items",
     }

@@ -387,7 +387,7 @@ def test_timeline_numbers_events_like_the_table():
     assert sorted(int(c.get("data-event")) for c in dots) == [e.number for e in t.events]
     shown = {int(s) for s in texts(root) if s.isdigit()}
     assert shown <= {e.number for e in t.events}
-    assert len(shown) >= 40  # dense, yet plenty stay numbered
+    assert len(shown) >= 35  # dense, yet plenty stay numbered (in 640 px, page.WIDTH)
     assert {100, 200} <= shown  # round numbers win where crowded
     assert "some left unnumbered" in texts(root)
     few = parse(timeline_svg(five_minutes(), title="t", desc="d"))

@@ -232,7 +232,7 @@ def test_a_number_value_is_a_finite_number(value: object) -> None:
 
 def test_a_broken_factor_mapping_is_reported_at_its_key() -> None:
     data = _record()
-    data["contributing_factors"][0] = {"id": "x", "txt": "A factor."}
+    data["contributing_factors"][0] = {"id": "single-cluster", "txt": "A factor."}
     fields = sorted(f for _, f, _ in _issues(data))
     assert fields == ["contributing_factors[0].text", "contributing_factors[0].txt"]
 

@@ -7,6 +7,7 @@ bound that count by the size of the graph it was given.
 from __future__ import annotations
 
 import importlib.util
+import math
 import random
 import re
 import sys
@@ -119,7 +120,8 @@ def _cascade(shape: str, steps: int) -> Cascade:
 @pytest.mark.parametrize(("shape", "steps"), [("worst", 200), ("dense", 40)])
 def test_edges_round_the_side_join_their_boxes_inside_the_picture(shape: str, steps: int) -> None:
     c = _cascade(shape, steps)
-    root = ET.fromstring(cascade_svg(c, title="t", desc="d"))
+    # The layout as drawn when nothing limits its width (the page's layout: test_legible.py).
+    root = ET.fromstring(cascade_svg(c, title="t", desc="d", width=math.inf))
     ns = "{http://www.w3.org/2000/svg}"
     width, height = (float(root.get(k)) for k in ("width", "height"))
     boxes = {}

@@ -21,6 +21,7 @@ from yaml import events
 import postmortem.loader as loader_module
 from postmortem.files import LoadError, decode
 from postmortem.loader import load_text
+from postmortem.yaml_scalars import colon_hint
 
 from conftest import FIXTURES, INCIDENTS
 
@@ -58,6 +59,9 @@ def _old_load_text(text: str) -> tuple[Any, Any]:
             problem, rule = f"nesting deeper than {old.MAX_DEPTH} levels", "limit-depth"
         elif mark is not None and text[mark.index : mark.index + 1] == "\t":
             problem = "a tab character here: indent with spaces, not tabs"
+        elif mark is not None and problem.startswith("mapping values are not allowed"):
+            # Worded since (issue 15); the hint is not what this test compares.
+            problem = "mapping values are not allowed here" + colon_hint(text, mark.index)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = problem if rule == "limit-depth" else f"invalid YAML: {problem}"
         raise LoadError(message, rule, line, col) from None

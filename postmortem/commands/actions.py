@@ -22,6 +22,7 @@ def run(
     output_format: str,
     today: datetime | None,
     fail_on_overdue: bool,
+    audience: str | None = None,
 ) -> None:
     """Print the matching action items; exit 1 on an invalid record or (if asked) overdue."""
     from postmortem.actions import FORMATTERS, collect
@@ -29,9 +30,11 @@ def run(
     from postmortem.diagnostics import format_text, sort_issues
     from postmortem.summary import RecordSummary
 
-    settings = common.settings(today=common.day(today))
+    settings = common.settings(
+        today=common.day(today), audience=audience.lower() if audience else None
+    )
     paths = common.paths(paths, settings)
-    results = check_paths(paths, settings.policy())
+    results = check_paths(paths, settings.policy(audience=True))
     if not results:
         common.say(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}")
         sys.exit(EXIT_USAGE)
@@ -45,7 +48,7 @@ def run(
         owner=owner,
     )
     click.echo(FORMATTERS[output_format](found), nl=False)
-    invalid = any(r.incident is None for r in results)
+    invalid = any(r.incident is None and not r.withheld for r in results)
     late = fail_on_overdue and any(a.overdue for a in found)
     if late:
         click.echo(f"{sum(a.overdue for a in found)} overdue action item(s)", err=True)

@@ -10,8 +10,8 @@ from postmortem.commands import common
 from postmortem.errors import EXIT_INVALID, EXIT_USAGE
 
 
-def run(paths: tuple[str, ...], output_format: str, quiet: bool) -> None:
-    """Check the records under PATHS, print the issues, exit 0, 1 or 2."""
+def run(paths: tuple[str, ...], output_format: str, quiet: bool, strict: bool = False) -> None:
+    """Check the records under PATHS, print the issues, exit 0, 1 or 2 (warnings: 1 if strict)."""
     from postmortem.checker import check_paths
     from postmortem.diagnostics import format_github, format_json, format_text, sort_issues
 
@@ -28,7 +28,7 @@ def run(paths: tuple[str, ...], output_format: str, quiet: bool) -> None:
         fmt = format_github if output_format == "github" else format_text
         for issue in issues:
             click.echo(fmt(issue))
-    bad = sum(1 for r in results if not r.ok)
+    bad = sum(1 for r in results if not r.ok or (strict and r.issues))
     if not quiet and output_format == "text":
         errors = sum(1 for i in issues if i.severity == "error")
         summary = (
@@ -36,5 +36,7 @@ def run(paths: tuple[str, ...], output_format: str, quiet: bool) -> None:
             if bad
             else f"{len(results)} record(s) valid"
         )
+        if len(issues) > errors:
+            summary += f", {len(issues) - errors} warning(s)"
         click.echo(summary, err=True)
     sys.exit(EXIT_INVALID if bad else 0)

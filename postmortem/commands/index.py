@@ -23,6 +23,7 @@ def run(
     templates: str | None,
     today: datetime | None,
     quiet: bool,
+    audience: str | None = None,
 ) -> None:
     """Join SHARDS into the output folder with its index, report, exit 0 or 1."""
     from postmortem.diagnostics import format_text, sort_issues
@@ -33,6 +34,7 @@ def run(
         formats=formats,
         templates=Path(templates) if templates else None,
         today=common.day(today),
+        audience=audience.lower() if audience else None,
     )
     outdir = str(settings["output"])
     options = common.render_options(settings, None)

@@ -78,6 +78,15 @@ SITE_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         },
     ),
     "quiet": (("-q", "--quiet"), {"is_flag": True, "help": "Print nothing but errors."}),
+    "audience": (
+        ("--audience",),
+        {
+            "type": click.Choice(["internal", "public"], case_sensitive=False),
+            "help": "public: leave out what the records mark internal, use their public "
+            "wordings, leave out records internal as a whole (default: internal, the full "
+            "records; see README, 'Public and internal renditions').",
+        },
+    ),
 }
 
 

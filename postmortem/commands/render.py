@@ -31,6 +31,7 @@ def run(
     quiet: bool,
     verbose: bool,
     require_status: str | None = None,
+    audience: str | None = None,
 ) -> None:
     """Build the site from the records under PATHS, report, exit 0 or 1."""
     from postmortem.diagnostics import format_text, sort_issues
@@ -45,6 +46,7 @@ def run(
         page_size=("Letter" if page_size.lower() == "letter" else "A4") if page_size else None,
         today=common.day(today),
         require_status=require_status,
+        audience=audience.lower() if audience else None,
     )
     paths = common.paths(paths, settings)
     outdir = str(settings["output"])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
-from postmortem.diagrams import layout, svg
+from postmortem.diagrams import layout, page, parts, svg
 from postmortem.diagrams.text import clean, ellipsize, wrap
 from postmortem.diagrams.types import Cascade, Node
 
@@ -24,6 +25,10 @@ ARROW = 8.0
 # Edges the layout sends round the side (graphs too big for a dummy per layer crossed):
 # vertical lanes right of the boxes, one per cause, this far apart.
 LANE_GAP = 6.0
+# Lanes a drawing for the page keeps (inside its width); further long edges are named in
+# their effect's box ("Also caused by 12, 37") instead of drawn.
+PAGE_LANES = 6
+STUB = 14.0  # the arrow into a box from a cause it names
 
 
 @dataclass(frozen=True)
@@ -76,13 +81,14 @@ def index_edges(c: Cascade) -> list[tuple[int, int]]:
 
 
 def _ports(
-    lay: layout.Layered, lane_x: dict[int, float]
+    lay: layout.Layered, lane_x: dict[int, float], hidden: set[int]
 ) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], float]]:
     """Where each edge leaves its cause and enters its effect: spread along the box edge."""
     out: dict[int, list[int]] = {}
     into: dict[int, list[int]] = {}
     for k, chain in enumerate(lay.chains):
-        out.setdefault(chain[0], []).append(k)
+        if k not in hidden:  # an edge named in its effect's box comes in as a stub only
+            out.setdefault(chain[0], []).append(k)
         into.setdefault(chain[-1], []).append(k)
     out_x: dict[tuple[int, int], float] = {}
     in_x: dict[tuple[int, int], float] = {}
@@ -153,20 +159,85 @@ def _lane_path(start: tuple[float, float], end: tuple[float, float], x: float, l
     )
 
 
-def cascade_svg(c: Cascade, *, title: str, desc: str, id_prefix: str = "pm") -> str:
-    """Draw the cascade as an inline `<svg>`: a layered graph read from top (trigger) to bottom.
+def _fit(n: int, edges: list[tuple[int, int]], width: float) -> tuple[layout.Layered, bool]:
+    """The layout, and whether it was made for the page (the natural one did not fit)."""
+    inner = width - 2 * MARGIN
+    fits = max(1, int((inner + NODE_GAP) // (BOX_WIDTH + NODE_GAP))) if inner < math.inf else n
+    # A layer of more boxes than fit side by side: the natural layout is too wide for sure
+    # (and it is the costly one: its crossing search is made for few wide layers).
+    reserve: list[float] = [0.0, PAGE_LANES * LANE_GAP + MARGIN]
+    if layout.widest_layer(n, edges) <= fits:
+        natural = layout.layout(n, edges, [BOX_WIDTH] * n, dummy_width=DUMMY_WIDTH, gap=NODE_GAP)
+        lanes = max(natural.side.values(), default=-1) + 1
+        if _span(natural, n) + 2 * MARGIN + (lanes * LANE_GAP + MARGIN if lanes else 0) <= width:
+            return natural, False
+        if lanes:
+            reserve = reserve[1:]  # a narrower layout needs lanes all the more
+    # Too wide: fewer boxes side by side, never reaching past the page; the edges that
+    # find no room beside the boxes go round the side, in at most PAGE_LANES lanes.
+    for reserved in reserve:
+        per_layer = max(1, int((inner - reserved + NODE_GAP) // (BOX_WIDTH + NODE_GAP)))
+        lay = layout.layout(
+            n,
+            edges,
+            [BOX_WIDTH] * n,
+            dummy_width=DUMMY_WIDTH,
+            gap=NODE_GAP,
+            per_layer=per_layer,
+            max_width=inner - reserved,
+        )
+        if not lay.side:
+            break
+    return lay, True
 
-    Every node sits in a layer below all of its causes; nodes within a layer are ordered
-    to avoid edge crossings. `title` and `desc` become the accessible name and description;
-    `id_prefix` keeps the ids of two diagrams in one page apart. ValueError on unknown ids,
-    duplicate ids or a cycle.
-    """
-    prefix = svg.check_prefix(id_prefix)
+
+def _span(lay: layout.Layered, n: int) -> float:
+    """The width the boxes and dummies take."""
+    return max(
+        (lay.x[v] + (BOX_WIDTH if v < n else DUMMY_WIDTH) / 2 for v in range(len(lay.x))),
+        default=0.0,
+    )
+
+
+def _numbered(c: Cascade) -> tuple[list[Node], list[str]]:
+    """Nodes numbered as the list of steps beside the picture is, and the name of each."""
+    number = 0
+    nodes, names = [], []
+    for node in c.nodes:
+        if node.kind == "step":
+            number += 1
+            node = replace(node, heading=f"{number}. {node.heading}")
+        nodes.append(node)
+        names.append(str(number) if node.kind == "step" else "the trigger")
+    return nodes, names
+
+
+def _referred(edges: list[tuple[int, int]], lay: layout.Layered) -> dict[int, list[int]]:
+    """Causes past the page's lanes, per effect: named in the effect's box, not drawn."""
+    refs: dict[int, list[int]] = {}
+    for k, lane in lay.side.items():
+        if lane >= PAGE_LANES:
+            refs.setdefault(edges[k][1], []).append(edges[k][0])
+    return refs
+
+
+def _draw(c: Cascade, prefix: str, width: float) -> parts.Drawing:
+    """Every box and arrow of the cascade, laid out to fit `width` when it can."""
     edges = index_edges(c)
     n = len(c.nodes)
-    lines = [_lines(node) for node in c.nodes]
+    lay, for_page = _fit(n, edges, width)
+    nodes, names = _numbered(c) if for_page else (list(c.nodes), [])
+    lines = [_lines(node) for node in nodes]
+    refs = _referred(edges, lay) if for_page else {}
+    for v, causes in refs.items():
+        # Too many long edges to draw legibly: the box names its other causes instead.
+        named = ", ".join(names[u] for u in sorted(causes))
+        inner = BOX_WIDTH - 2 * PAD_X
+        size, lh, _ = TIME
+        for i, t in enumerate(wrap(f"Also caused by {named}", inner, size)):
+            lines[v].append(_Line(t, size, lh, False, "pm-text-muted", GIST_GAP if not i else 0))
     heights = [_height(ls) for ls in lines]
-    lay = layout.layout(n, edges, [BOX_WIDTH] * n, dummy_width=DUMMY_WIDTH, gap=NODE_GAP)
+    side = {k: lane for k, lane in lay.side.items() if lane < PAGE_LANES or not for_page}
 
     band_height = [0.0] * len(lay.layers)
     for v in range(n):
@@ -177,11 +248,11 @@ def cascade_svg(c: Cascade, *, title: str, desc: str, id_prefix: str = "pm") -> 
         band_top.append(y)
         y += h + LAYER_GAP
     height = max(y - LAYER_GAP + MARGIN, 2 * MARGIN)
-    right = [lay.x[v] + (BOX_WIDTH if v < n else DUMMY_WIDTH) / 2 for v in range(len(lay.x))]
-    lanes_left = max(right, default=0.0) + MARGIN
-    lane_x = {k: lanes_left + lane * LANE_GAP for k, lane in lay.side.items()}
-    lanes = max(lay.side.values(), default=-1) + 1
-    width = max(right, default=0.0) + 2 * MARGIN + (lanes * LANE_GAP + MARGIN if lanes else 0)
+    span = _span(lay, n)
+    lanes_left = span + MARGIN
+    lane_x = {k: lanes_left + lane * LANE_GAP for k, lane in side.items()}
+    lanes = max(side.values(), default=-1) + 1
+    width = span + 2 * MARGIN + (lanes * LANE_GAP + MARGIN if lanes else 0)
     shift = MARGIN
 
     def top(v: int) -> float:
@@ -190,58 +261,82 @@ def cascade_svg(c: Cascade, *, title: str, desc: str, id_prefix: str = "pm") -> 
     def bottom(v: int) -> float:
         return band_top[lay.layer_of[v]] + band_height[lay.layer_of[v]]
 
-    parts = [
-        _node_group(v, node, lines[v], lay.x[v] - BOX_WIDTH / 2 + shift, top(v), bottom(v))
-        for v, node in enumerate(c.nodes)
+    items = [
+        parts.Item(
+            top(v),
+            bottom(v),
+            _node_group(v, node, lines[v], lay.x[v] - BOX_WIDTH / 2 + shift, top(v), bottom(v)),
+        )
+        for v, node in enumerate(nodes)
     ]
-    out_x, in_x = _ports(lay, lane_x)
+    out_x, in_x = _ports(lay, lane_x, set(lay.side) - set(side))
     marker_id = f"{prefix}-cascade-arrow"
     for k, chain in enumerate(lay.chains):
         u, v = chain[0], chain[-1]
-        start, end = (out_x[u, k] + shift, bottom(u)), (in_x[v, k] + shift, top(v))
-        if k in lane_x:
-            d = _lane_path(start, end, lane_x[k] + shift, lay.side[k])
+        end = (in_x[v, k] + shift, top(v))
+        reach = bottom(u)  # the top of what the edge's path covers
+        if k in lay.side and k not in side:
+            reach, num = end[1] - STUB, svg.num
+            d = f"M{num(end[0])} {num(reach)}L{num(end[0])} {num(end[1])}"
+        elif k in lane_x:
+            start = (out_x[u, k] + shift, bottom(u))
+            d = _lane_path(start, end, lane_x[k] + shift, side[k])
         else:
-            points = [start]
+            points = [(out_x[u, k] + shift, bottom(u))]
             for w in chain[1:-1]:
                 points += [(lay.x[w] + shift, top(w)), (lay.x[w] + shift, bottom(w))]
             d = _edge_path([*points, end])
-        parts.append(
-            svg.painted(
-                "path",
-                "pm-edge",
-                {
-                    "data-edge": f"n{u} n{v}",
-                    "d": d,
-                    "fill": "none",
-                    "stroke-width": "1.5",
-                    "marker-end": f"url(#{marker_id})",
-                },
-            )
+        path = svg.painted(
+            "path",
+            "pm-edge",
+            {
+                "data-edge": f"n{u} n{v}",
+                "d": d,
+                "fill": "none",
+                "stroke-width": "1.5",
+                "marker-end": f"url(#{marker_id})",
+            },
         )
+        items.append(parts.Item(reach, top(v), path, marker_id))
+    cuts = [t - LAYER_GAP / 2 for t in band_top[1:]]
+    return parts.Drawing(width, height, items, cuts)
 
-    arrowhead = svg.painted("path", "pm-arrowhead", {"d": "M0 0L10 5L0 10z"})
-    defs = svg.el(
-        "marker",
-        {
-            "id": marker_id,
-            "viewBox": "0 0 10 10",
-            "refX": "10",
-            "refY": "5",
-            "markerUnits": "userSpaceOnUse",
-            "markerWidth": ARROW,
-            "markerHeight": ARROW,
-            "orient": "auto",
-        },
-        arrowhead,
-    )
-    return svg.document(
-        "cascade",
-        width,
-        height,
-        title_text=title,
-        desc_text=desc,
-        id_prefix=prefix,
-        defs=defs,
-        body="".join(parts),
-    )
+
+def cascade_svg(
+    c: Cascade, *, title: str, desc: str, id_prefix: str = "pm", width: float = page.WIDTH
+) -> str:
+    """Draw the cascade as an inline `<svg>`: a layered graph read from top (trigger) to bottom.
+
+    Every node sits in a layer below all of its causes; nodes within a layer are ordered
+    to avoid edge crossings. A graph wider than `width` is laid out again for it (fewer
+    boxes side by side; long edges round the side) rather than scaled down. `title` and
+    `desc` become the accessible name and description; `id_prefix` keeps the ids of two
+    diagrams in one page apart. ValueError on unknown ids, duplicate ids or a cycle.
+    """
+    prefix = svg.check_prefix(id_prefix)
+    drawing = _draw(c, prefix, width)
+    return parts.part(drawing, 0, [(0.0, drawing.height)], title=title, desc=desc, prefix=prefix)
+
+
+def cascade_parts(
+    c: Cascade,
+    *,
+    title: str,
+    desc: str,
+    id_prefix: str = "pm",
+    width: float = page.WIDTH,
+    height: float = page.HEIGHT,
+) -> list[str]:
+    """The cascade as `cascade_svg` draws it, cut between layers into parts of at most `height`.
+
+    Each part is an `<svg>` of its own (so that a page can break between them); an arrow
+    that crosses a cut runs off the bottom of one part and on at the top of the next,
+    with a note "continued" at both ends. One part when the drawing fits.
+    """
+    prefix = svg.check_prefix(id_prefix)
+    drawing = _draw(c, prefix, width)
+    spans = parts.spans(drawing, height)
+    return [
+        parts.part(drawing, i, spans, title=title, desc=desc, prefix=prefix)
+        for i in range(len(spans))
+    ]

@@ -52,12 +52,27 @@ def dummy_budget(n: int) -> int:
 
 
 def layout(
-    n: int, edges: list[tuple[int, int]], widths: list[float], *, dummy_width: float, gap: float
+    n: int,
+    edges: list[tuple[int, int]],
+    widths: list[float],
+    *,
+    dummy_width: float,
+    gap: float,
+    per_layer: int | None = None,
+    max_width: float | None = None,
 ) -> Layered:
-    """Lay out nodes 0..n-1 (with `widths`) and edges (cause, effect); ValueError on a cycle."""
+    """Lay out nodes 0..n-1 (with `widths`) and edges (cause, effect); ValueError on a cycle.
+
+    `per_layer` boxes side by side at most (default MAX_PER_LAYER). With `max_width`, no
+    vertex reaches past it: an edge whose dummies would not fit beside a layer's boxes goes
+    round the side instead (so `max_width` must hold `per_layer` of the widest box).
+    """
     tally = Tally()
-    layer_of = _longest_path_layers(n, edges, tally)
-    side = _side_edges(edges, layer_of, dummy_budget(n), tally)
+    layer_of = _longest_path_layers(n, edges, tally, per_layer or MAX_PER_LAYER)
+    room = None
+    if max_width is not None:
+        room = _dummy_room(n, layer_of, widths, max_width, dummy_width, gap, tally)
+    side = _side_edges(edges, layer_of, dummy_budget(n), tally, room)
     chains: list[list[int]] = []
     for k, (u, v) in enumerate(edges):
         chain = [u]
@@ -78,25 +93,73 @@ def layout(
     layers = _initial_order(n, layer_of, succ)
     layers, crossings = reduce_crossings(layers, pred, succ, tally)
     vertex_width = [*widths, *[dummy_width] * (size - n)]
-    x = _assign_x(layers, pred, succ, vertex_width, n, gap, tally)
+    x = _assign_x(layers, pred, succ, vertex_width, n, gap, tally, max_width)
     lanes = _lanes(edges, layer_of, side, tally)
     return Layered(layer_of, layers, chains, x, crossings, lanes, tally.steps)
 
 
+def widest_layer(n: int, edges: list[tuple[int, int]]) -> int:
+    """The most boxes side by side in the layout `layout` makes (linear; ValueError on a cycle)."""
+    counts: dict[int, int] = {}
+    for layer in _longest_path_layers(n, edges, Tally()):
+        counts[layer] = counts.get(layer, 0) + 1
+    return max(counts.values(), default=0)
+
+
+def _dummy_room(
+    n: int,
+    layer_of: list[int],
+    widths: list[float],
+    max_width: float,
+    dummy_width: float,
+    gap: float,
+    tally: Tally,
+) -> list[int]:
+    """How many dummies fit beside each layer's boxes within `max_width`."""
+    used: dict[int, float] = {}
+    for v in range(n):
+        # Boxes side by side: their widths and a gap between each two.
+        used[layer_of[v]] = used.get(layer_of[v], -gap) + widths[v] + gap
+    layers = max(layer_of, default=-1) + 1
+    tally.steps += n + layers
+    # A dummy costs its width and at most one full gap (half a gap beside another dummy).
+    each = dummy_width + gap
+    return [max(0, int((max_width - used.get(i, 0.0)) // each)) for i in range(layers)]
+
+
 def _side_edges(
-    edges: list[tuple[int, int]], layer_of: list[int], budget: int, tally: Tally
+    edges: list[tuple[int, int]],
+    layer_of: list[int],
+    budget: int,
+    tally: Tally,
+    room: list[int] | None = None,
 ) -> set[int]:
-    """Edges left without dummies: the longest, once the shorter ones used up the budget."""
+    """Edges left without dummies: the longest, once the shorter ones used up the budget.
+
+    With `room` (dummies that fit per layer) an edge also goes round the side when a layer
+    it passes is full: the drawing then never grows wider than the boxes allow.
+    """
     spans = [layer_of[v] - layer_of[u] - 1 for u, v in edges]
-    if sum(spans) <= budget:
+    if sum(spans) <= budget and room is None:
         return set()
     tally.steps += len(edges)
     side = set()
     for k in sorted(range(len(edges)), key=lambda k: (spans[k], k)):
         if spans[k] > budget:
             side.add(k)
-        else:
-            budget -= spans[k]
+            continue
+        if room is not None:
+            passed = range(layer_of[edges[k][0]] + 1, layer_of[edges[k][1]])
+            # Each accepted edge's layers are counted once here and once below: the work
+            # stays within twice the dummy budget, plus one failed look per edge.
+            full = next((i for i in passed if room[i] <= 0), None)
+            tally.steps += 1 + (len(passed) if full is None else full - passed.start)
+            if full is not None:
+                side.add(k)
+                continue
+            for i in passed:
+                room[i] -= 1
+        budget -= spans[k]
     return side
 
 
@@ -132,8 +195,10 @@ def _lanes(
 MAX_PER_LAYER = 3
 
 
-def _longest_path_layers(n: int, edges: list[tuple[int, int]], tally: Tally) -> list[int]:
-    """Layer = longest path from a source (Kahn's order, stable by index), MAX_PER_LAYER wide."""
+def _longest_path_layers(
+    n: int, edges: list[tuple[int, int]], tally: Tally, per_layer: int = MAX_PER_LAYER
+) -> list[int]:
+    """Layer = longest path from a source (Kahn's order, stable by index), `per_layer` wide."""
     succ: list[list[int]] = [[] for _ in range(n)]
     indegree = [0] * n
     for u, v in edges:
@@ -159,7 +224,7 @@ def _longest_path_layers(n: int, edges: list[tuple[int, int]], tally: Tally) -> 
         done += 1
         layer[u] = first_free(layer[u])
         used[layer[u]] = used.get(layer[u], 0) + 1
-        if used[layer[u]] >= MAX_PER_LAYER:
+        if used[layer[u]] >= per_layer:
             room[layer[u]] = layer[u] + 1
         tally.steps += 1 + len(succ[u])
         for v in succ[u]:
@@ -188,8 +253,14 @@ def _initial_order(n: int, layer_of: list[int], succ: list[list[int]]) -> list[l
     return layers
 
 
-def _fit_row(desired: list[float], weights: list[float], seps: list[float]) -> list[float]:
-    """Least-squares x closest to `desired` keeping x[i+1] - x[i] >= seps[i] (pool adjacent)."""
+def _fit_row(
+    desired: list[float], weights: list[float], seps: list[float], lo: float, hi: float
+) -> list[float]:
+    """Least-squares x closest to `desired` keeping x[i+1] - x[i] >= seps[i] (pool adjacent).
+
+    The first x stays at or right of `lo` and the last at or left of `hi` (when the row
+    fits between them): clamping the pooled values solves the bounded problem too.
+    """
     offsets = [0.0]
     for sep in seps:
         offsets.append(offsets[-1] + sep)
@@ -202,8 +273,9 @@ def _fit_row(desired: list[float], weights: list[float], seps: list[float]) -> l
             blocks[-1][1] += s2
             blocks[-1][2] += c2
     fitted: list[float] = []
+    top = max(lo, hi - offsets[-1])
     for w, s, c in blocks:
-        fitted.extend([s / w] * int(c))
+        fitted.extend([min(top, max(lo, s / w))] * int(c))
     return [f + o for f, o in zip(fitted, offsets, strict=True)]
 
 
@@ -215,9 +287,11 @@ def _assign_x(
     n: int,
     gap: float,
     tally: Tally,
+    max_width: float | None = None,
 ) -> list[float]:
     """Centre each vertex over its neighbours, layer by layer, down and up, without overlaps."""
     x = [0.0] * len(width)
+    inf = float("inf")
 
     def seps(layer: list[int]) -> list[float]:
         return [
@@ -230,7 +304,11 @@ def _assign_x(
         desired = [sum(x[u] for u in nbrs[v]) / len(nbrs[v]) if nbrs[v] else x[v] for v in layer]
         # Dummies weigh more: long edges stay straight, boxes move instead.
         weights = [1.0 if v < n else 4.0 for v in layer]
-        for v, value in zip(layer, _fit_row(desired, weights, seps(layer)), strict=True):
+        if max_width is None:
+            lo, hi = -inf, inf
+        else:
+            lo, hi = width[layer[0]] / 2, max_width - width[layer[-1]] / 2
+        for v, value in zip(layer, _fit_row(desired, weights, seps(layer), lo, hi), strict=True):
             x[v] = value
 
     alone: list[list[int]] = [[] for _ in width]

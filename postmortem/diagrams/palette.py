@@ -104,7 +104,10 @@ def style_sheet() -> str:
         f".pm-diagram .{cls}{{{';'.join(f'{prop}:{DARK[role]}' for prop, role in props)}}}"
         for cls, props in CLASSES.items()
     )
-    return f"@media (prefers-color-scheme: dark){{{rules}}}"
+    # A "continued" note where a tall cascade is cut (parts.py) is for paper: on a screen
+    # the parts sit one under the other and read as one picture.
+    hidden = "@media screen{.pm-diagram .pm-continued{display:none}}"
+    return f"@media (prefers-color-scheme: dark){{{rules}}}{hidden}"
 
 
 def contrast(fg: str, bg: str) -> float:

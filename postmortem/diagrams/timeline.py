@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from postmortem.diagrams import axis, metrics, place, svg
+from postmortem.diagrams import axis, metrics, page, place, svg
+from postmortem.diagrams.labels import row_labels
 from postmortem.diagrams.text import clean, ellipsize, text_width
 from postmortem.diagrams.types import Span, Timeline
 
-WIDTH = 720.0
+WIDTH = page.WIDTH
 MARGIN = 12.0
 SIZE = 11.0  # labels, markers and axis
 COLUMN_MAX = 170.0  # widest the label column may get
 COLUMN_GAP = 14.0
 ROW = 20.0
+LINE = 14.0  # a label's second line (the ink of 11 px text is 13.7 px): its row grows by this
 BAR = 10.0
 MARKER_ROW = 16.0
 FLAG_OFFSET = 4.0
@@ -106,8 +108,10 @@ def timeline_svg(t: Timeline, *, title: str, desc: str, id_prefix: str = "pm") -
 
     # Horizontal placement first: it decides how many rows the labels need. The label
     # column is as wide as its longest label (within limits), the events note included.
-    names = [clean(s.label) for s in spans] + (["Events"] if events else [])
-    column = min(COLUMN_MAX, max([40.0, *[text_width(x, SIZE) for x in [*names, zone_text]]]))
+    # Labels wrap to two lines and never look alike (labels.py); the events row is a row too.
+    shown = row_labels([s.label for s in spans] + (["Events"] if events else []), COLUMN_MAX, SIZE)
+    widths = [text_width(line, SIZE) for lines in shown for line in lines]
+    column = min(COLUMN_MAX, max([40.0, text_width(zone_text, SIZE), *widths]))
     while True:
         x1 = WIDTH - MARGIN - (ONGOING_STUB + 4 + text_width(ONGOING, EVENT_SIZE) if ongoing else 0)
         frame = _Frame(start, end, column, MARGIN + column + COLUMN_GAP, x1, len(zones))
@@ -124,18 +128,21 @@ def timeline_svg(t: Timeline, *, title: str, desc: str, id_prefix: str = "pm") -
     flag_rows = max((slot.row + 1 for slot in flag_slots), default=0)
     event_rows = max((slot.row + 1 for _, slot in event_slots), default=0)
     chart_top = MARGIN + flag_rows * MARKER_ROW + (4 if flag_rows else 0)
-    span_mids = [chart_top + ROW * (i + 0.5) for i in range(len(spans))]
-    y = chart_top + ROW * len(spans)
+    span_mids = []
+    y = chart_top
+    for lines in shown[: len(spans)]:
+        grown = ROW + LINE * (len(lines) - 1)
+        span_mids.append(y + grown / 2)
+        y += grown
     dot_y = y + event_rows * EVENT_ROW + 8
     axis_y = (dot_y + 8 if events else y) + 4
     ticks = axis.ticks(start, end, t.tz, max(2, min(10, int((frame.x1 - frame.x0) // 52))))
     height = axis_y + 6 + 15 + (15 if any(tick.sub for tick in ticks) else 0) + MARGIN
 
-    back, front, labels = _axis(frame, ticks, zone_text, chart_top, axis_y)
+    back, front, texts = _axis(frame, ticks, zone_text, chart_top, axis_y)
     for i, (span, mid) in enumerate(zip(spans, span_mids, strict=True)):
         cls = "pm-impact" if t.impact is not None and i == 0 else "pm-service"
-        shown = ellipsize(clean(span.label), column, SIZE)
-        labels.append(svg.text(MARGIN, _mid_baseline(mid, SIZE), shown, SIZE))
+        texts += _row_label(shown[i], mid)
         back.append(_bar(span, frame, t.until, mid, cls))
 
     # Markers: a line from the axis up to a flag label beside it.
@@ -146,7 +153,7 @@ def timeline_svg(t: Timeline, *, title: str, desc: str, id_prefix: str = "pm") -
         # With many markers a line may have to pass a label: it passes behind it.
         patch = {"x": slot.left - 2, "y": row_top + 1, "width": slot.right - slot.left + 4}
         front.append(svg.painted("rect", "pm-halo", {**patch, "height": MARKER_ROW - 2}))
-        labels.append(svg.text(slot.left, base, text, SIZE))
+        texts.append(svg.text(slot.left, base, text, SIZE))
 
     # Events: dots on one row, numbers in the rows above, each on a patch of background.
     for e, x in zip(events, event_x, strict=True):
@@ -166,16 +173,25 @@ def timeline_svg(t: Timeline, *, title: str, desc: str, id_prefix: str = "pm") -
         base = bottom - metrics.DESCENT * EVENT_SIZE
         front.append(svg.text(slot.left, base, str(events[i].number), EVENT_SIZE))
     if events:
-        labels.append(svg.text(MARGIN, _mid_baseline(dot_y, SIZE), "Events", SIZE))
+        texts += _row_label(shown[-1], dot_y)
         if not all_numbered:
-            shown = ellipsize(NOTE, column, NOTE_SIZE)
-            base = _mid_baseline(dot_y - 15, NOTE_SIZE)
-            labels.append(svg.text(MARGIN, base, shown, NOTE_SIZE, cls="pm-text-muted"))
+            note = ellipsize(NOTE, column, NOTE_SIZE)
+            base = _mid_baseline(dot_y - 15 - LINE / 2 * (len(shown[-1]) - 1), NOTE_SIZE)
+            texts.append(svg.text(MARGIN, base, note, NOTE_SIZE, cls="pm-text-muted"))
 
-    body = "".join(back + front + labels)
+    body = "".join(back + front + texts)
     return svg.document(
         "timeline", WIDTH, height, title_text=title, desc_text=desc, id_prefix=prefix, body=body
     )
+
+
+def _row_label(lines: list[str], mid: float) -> list[str]:
+    """A row's label, one or two lines, centred on the row's middle."""
+    first = mid - LINE / 2 * (len(lines) - 1)
+    return [
+        svg.text(MARGIN, _mid_baseline(first + LINE * k, SIZE), line, SIZE)
+        for k, line in enumerate(lines)
+    ]
 
 
 def _plan_flags(
