@@ -90,7 +90,8 @@ def by_owner(actions: list[Action]) -> list[tuple[str, list[Action]]]:
 
 
 def format_text(actions: list[Action]) -> str:
-    """Aligned columns for a terminal: flag, due, status, owner, priority, title, incident."""
+    """Aligned columns for a terminal: flag, due, status, owner, priority, title [ticket],
+    incident."""
     rows = [
         tuple(
             map(
@@ -103,6 +104,7 @@ def format_text(actions: list[Action]) -> str:
                     a.item.priority or "-",
                     a.item.title,
                     a.incident.id,
+                    a.item.ticket or "",
                 ),
             )
         )
@@ -114,7 +116,8 @@ def format_text(actions: list[Action]) -> str:
     lines = []
     for row in rows:
         cols = [row[i].ljust(widths[i]) for i in range(5)]
-        lines.append("  ".join([*cols, f"{row[5]}  ({row[6]})"]).rstrip())
+        ticket = f"  [{row[7]}]" if row[7] else ""  # where it is tracked (1.1)
+        lines.append("  ".join([*cols, f"{row[5]}{ticket}  ({row[6]})"]).rstrip())
     return "\n".join(lines) + "\n"
 
 

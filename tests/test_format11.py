@@ -333,6 +333,20 @@ def test_actions_export_ticket_completed_addresses_and_order_by_priority() -> No
     assert first.endswith(",INFRA-1,2021-10-31,streaming boltdb-freelist")
 
 
+def test_actions_text_shows_the_ticket_where_there_is_one() -> None:
+    from datetime import date
+
+    from postmortem.actions import collect, format_text
+
+    data = copy.deepcopy(BASE)
+    del data["action_items"][0]["ticket"]
+    statuses = ["open", "in-progress", "done"]
+    actions = collect([_summary(data)], today=date(2026, 1, 1), statuses=statuses)
+    first, second = format_text(actions).splitlines()
+    assert first.endswith("Disable Consul streaming  [INFRA-1]  (format-1-1-example)")
+    assert "[" not in second
+
+
 # --- every new field in every format --------------------------------------------------
 
 # What the example's 1.1 keys must show, as words in reading order (any markup between).
