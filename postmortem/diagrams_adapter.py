@@ -47,7 +47,7 @@ def cascade_of(view: View) -> Cascade:
             heading=f"Latent condition · {c.component}",
             time=f"since {clock.date(c.since)}" if c.since else None,
             gist=plain_text(c.description),
-            kind="step",
+            kind="condition",
         )
         for c in view.conditions
     ]
@@ -82,7 +82,8 @@ def timeline_of(view: View) -> Timeline:
     ]
     # A service window without an end closed by the end of the impact at the latest.
     services = tuple(
-        Span(svc.name, svc.start or impact.start, svc.end or impact.end) for svc in impact.services
+        Span(svc.name, svc.start or impact.start, svc.end or impact.end, svc.level)
+        for svc in impact.services
     )
     events = tuple(Tick(e.number, e.event.time) for e in view.timeline)
     known: list[datetime] = [impact.start, *(m.time for m in markers), *(t.time for t in events)]
