@@ -258,12 +258,6 @@ class View:
         return any(s.level for s in self.services)
 
     @property
-    def action_columns(self) -> list[str]:
-        """The format 1.1 columns some action item fills: ticket, completed, addresses."""
-        keys = ("ticket", "completed", "addresses")
-        return [k for k in keys if any(getattr(a.item, k) for a in self.actions)]
-
-    @property
     def overdue_count(self) -> int:
         return sum(1 for a in self.actions if a.overdue)
 

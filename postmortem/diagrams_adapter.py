@@ -44,8 +44,10 @@ def cascade_of(view: View) -> Cascade:
     nodes += [
         Node(
             id=c.id,
-            heading=f"Latent condition · {c.component}",
-            time=f"since {clock.date(c.since)}" if c.since else None,
+            # The component in bold, as a step's; what it is on the line under it (its
+            # `since` is in the list beside the picture: with it the line would be cut).
+            heading=c.component,
+            time="Latent condition",
             gist=plain_text(c.description),
             kind="condition",
         )

@@ -30,7 +30,7 @@ T0 = datetime(2021, 10, 28, 16, 0, tzinfo=UTC)
 def _cascade() -> Cascade:
     nodes = (
         Node("trigger", "Trigger · config", None, "Streaming was enabled.", "trigger"),
-        Node("boltdb", "Latent condition · BoltDB freelist", None, "Slow writes.", "condition"),
+        Node("boltdb", "BoltDB freelist", "Latent condition", "Slow writes.", "condition"),
         Node("consul", "Consul cluster", None, "Too slow to serve.", "step"),
     )
     return Cascade(nodes, (("trigger", "consul"), ("boltdb", "consul")))
@@ -99,6 +99,7 @@ def test_the_format_1_1_example_draws_its_condition() -> None:
     assert result.incident is not None
     drawn = diagrams_for(build_view(result.incident, today=date(2026, 1, 1)))
     assert 'class="pm-box-condition"' in drawn["cascade"]
+    assert ">Latent condition<" in drawn["cascade"]
     assert "class n1 condition" in drawn["mermaid"]
     assert 'data-level="down"' in drawn["timeline"]
 
