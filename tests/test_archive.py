@@ -435,7 +435,9 @@ def test_pdf_ua_1_structure_reads_in_the_html_order(sites: dict[str, dict[Path, 
         assert {"/H1", "/H2", "/P", "/Table", "/TH", "/L", "/LI"} <= set(tree.types), ident
         # Headings, then every word of the document, in the order the HTML has them.
         assert tree.headings == _html_headings(html), ident
-        pdf_words, html_words = _words(tree.text), _html_words(html)
+        # Only the PDF says where the cascade graph went when it left its heading (placement.py).
+        moved = r"The\s+graph\s+of\s+this\s+cascade\s+follows\s+step\s+\d+,\s+on\s+page\s*\d+\s*\."
+        pdf_words, html_words = _words(re.sub(moved, " ", tree.text)), _html_words(html)
         # Compared without the spaces: a word too long for the line is broken in the PDF.
         if "".join(pdf_words) != "".join(html_words):
             diff = difflib.unified_diff(html_words, pdf_words, "html", "pdf", n=4, lineterm="")

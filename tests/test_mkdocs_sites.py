@@ -152,10 +152,12 @@ def test_every_page_holds_our_svg_and_no_mermaid(built: Path) -> None:
         html = page.read_text("utf-8")
         reading = _Svg()
         reading.feed(html)
-        assert len(reading.svgs) == 1, ident
+        # A tall cascade comes in parts (diagrams/parts.py), read on screen as one picture.
+        assert len(reading.svgs) >= 1, ident
+        assert html.count('<figure class="pm-figure pm-figure-cascade"') == 1, ident
         assert '<figure class="pm-figure pm-figure-cascade"' in html, ident
         assert not re.search(r"\b(flowchart|graph) (TD|TB|LR)\b", "".join(reading.outside)), ident
-        for tag, attrs in reading.svgs[0]:
+        for tag, attrs in (element for part in reading.svgs for element in part):
             assert tag in SVG_TAGS, (ident, tag)  # no <ins>, <mark>, <a>, <img>, <script>
             assert not [name for name, _ in attrs if name.startswith("on")], (ident, tag)
 
@@ -193,7 +195,7 @@ def test_chromium_shows_the_cascade_as_a_picture(built: Path) -> None:
                 seen = page.evaluate(SEEN)
                 page.locator("figure.pm-figure-cascade").scroll_into_view_if_needed()
                 page.screenshot(path=SCREENSHOTS / f"mkdocs-{site}-{ident}.png")
-                assert seen["svgs"] == 1, (ident, seen)
+                assert seen["svgs"] >= 1, (ident, seen)
                 assert seen["width"] > 100 and seen["height"] > 100, (ident, seen)
                 assert seen["visible"], (ident, seen)
                 assert seen["texts"] > 0, (ident, seen)

@@ -465,7 +465,7 @@ def test_every_document_has_both_pictures(examples_site: Path, record: Path) -> 
     # Every box: the trigger, each latent condition (format 1.1) and each step.
     steps = len(data["cascade"]) + len(data.get("conditions", []))
     html = (examples_site / f"{record.stem}.html").read_text()
-    cascade = re.split(r'<figure class="diagram diagram-cascade[^"]*">', html, maxsplit=1)[1]
+    cascade = re.split(r'<figure [^>]*class="diagram diagram-cascade[^"]*">', html, maxsplit=1)[1]
     cascade = cascade.split("</figure>", 1)[0]
     assert cascade.count('class="pm-node') == steps + 1
     assert "<title" in cascade and "<desc" in cascade

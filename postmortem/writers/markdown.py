@@ -13,7 +13,13 @@ from markupsafe import Markup, escape
 
 from postmortem.derive import View
 from postmortem.writers import RenderContext, common_context, environment
-from postmortem.writers.text import code_span, escape_inline, to_markdown, to_markdown_inline
+from postmortem.writers.text import (
+    code_span,
+    escape_inline,
+    link_destination,
+    to_markdown,
+    to_markdown_inline,
+)
 
 TEMPLATE = "markdown.md.j2"
 
@@ -24,16 +30,6 @@ def _finalize(value: Any) -> Any:
     if hasattr(value, "__html__"):
         return value
     return escape_inline(str(value))
-
-
-# In a link's destination: what ends it (space, `)`, `<`, `>`), every line break and
-# whitespace, `|` (GitHub ends a table cell there), and the backtick and backslash (which
-# Python-Markdown's table reader counts wherever they stand in a row).
-_URL_UNSAFE = re.compile(r"[\s()<>|`\\\x00-\x1f\x7f-\x9f]")
-
-
-def _url(url: str) -> Markup:
-    return Markup(_URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), url))
 
 
 def _indent(text: str, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
@@ -71,6 +67,26 @@ def _html_block(value: Any) -> Markup:
     return Markup(html.replace("\r\n", " ").replace("\r", " ").replace("\n", " "))
 
 
+def _items(values: Iterable[Any]) -> Markup:
+    """Markdown fields as the items of one bullet list.
+
+    Python-Markdown reads a `- ` line right under an item's paragraph as more of that
+    paragraph: the next item vanished into the one before. When an item holds several
+    blocks, items are set apart by blank lines (CommonMark makes that list loose anyway,
+    so GitHub shows it as before); lists of one-block items stay tight.
+    """
+    items = [_item(value) for value in values]
+    gap = "\n\n" if any("\n\n" in item for item in items) else "\n"
+    return Markup(gap.join(f"- {item}" for item in items))
+
+
+def _item(value: Any) -> str:
+    """One item: Markdown text, or a contributing factor with its id (format 1.1) as code."""
+    if isinstance(value, str):
+        return _indent(to_markdown(value), 4)
+    return f"{code_span(value.id)}: {_indent(to_markdown(value.text), 4)}"
+
+
 def _markdown(value: Any) -> Markup:
     """A value as the finalizer would print it, marked as done."""
     return value if isinstance(value, Markup) else Markup(_finalize(value))
@@ -99,9 +115,10 @@ def markdown_env(templates: Path | None) -> jinja2.Environment:
             mdi=lambda s: Markup(escape_inline(str(s))),
             mdb=lambda s: Markup(to_markdown(s)),
             mdc=lambda s: Markup(to_markdown_inline(s)),
+            mdlist=_items,
             # In a cell or not: a template may put a code value in either.
             code=lambda s: Markup(code_span(str(s), cell=True)),
-            url=_url,
+            url=lambda s: Markup(link_destination(str(s))),
             html_block=_html_block,
             indent=_indent,
             join=_join,

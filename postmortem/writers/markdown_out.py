@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from markdown_it.token import Token
 
+from postmortem.writers.marks import CLOSES, OPENS, mark, next_char
 from postmortem.writers.tokens import LINE_START as _LINE_START
 from postmortem.writers.tokens import link_allowed, tokens
 
@@ -274,16 +275,26 @@ def _span(code: str) -> str:
     return f"{ticks}{pad}{code}{pad}{ticks}"
 
 
-def _safe_url(url: str) -> str:
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
+# In a link's destination: what ends it (space, `)`, `<`, `>`), what Python-Markdown takes
+# for the start of a title wherever it stands (`"`, `'`: the title then ran on into the
+# next line's text), every line break and whitespace, `|` (GitHub ends a table cell
+# there), and the backtick and backslash (which Python-Markdown's table reader counts
+# wherever they stand in a row).
+_URL_UNSAFE = re.compile(r"[\s()<>|`\\\"'\x00-\x1f\x7f-\x9f]")
+
+
+def link_destination(url: str) -> str:
+    """A URL as a Markdown link's destination: every character that could end it, %-encoded."""
+    return _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), url)
 
 
 def _inline(tokens: Sequence[Token], *, one_line: bool = False) -> str:
     """An inline token stream as Markdown: marks re-written, text escaped, links filtered."""
-    out: list[str] = []
+    out: list[str | None] = []  # None: an emphasis opened, its mark not yet chosen
     links: list[tuple[int, str]] = []  # where each open link's label starts, and its href
+    marks: list[int] = []  # where each open emphasis stands in `out`
     line_start = True
-    for tok in tokens:
+    for at, tok in enumerate(tokens):
         kind = tok.type
         if kind == "text":
             out.append(_escape_text(tok.content, line_start=line_start))
@@ -309,24 +320,33 @@ def _inline(tokens: Sequence[Token], *, one_line: bool = False) -> str:
             # The alt text as markdown-it shows it (its words, on one line), escaped: the
             # source between the brackets may hold line breaks and marks of its own.
             alt = _escape_text(" ".join(_alt_words(tok.children or []).split("\n")))
-            out.append(f"![{alt}]({_safe_url(str(tok.attrs.get('src', '')))})")
+            out.append(f"![{alt}]({link_destination(str(tok.attrs.get('src', '')))})")
         elif tok.nesting == 1:
             # An opening mark: what it holds starts where it stands (at a line start, too).
             if kind == "link_open":
+                last = out[-1] if out else None
+                if last is not None and last.endswith("!"):
+                    # A `!` of the text right before `[` would make the link an image,
+                    # which a reader fetches (`!<https://x/p.png>`).
+                    out[-1] = last[:-1] + "\\!"
                 links.append((len(out), str(tok.attrs.get("href", ""))))
-            else:
-                out.append(_MARKS_OUT.get(kind, ""))
+            elif kind in OPENS:
+                marks.append(len(out))
+                out.append(None)
             continue
         elif kind == "link_close":
             start, href = links.pop()
             if link_allowed(href):
-                label = "".join(out[start:])
+                label = "".join(p for p in out[start:] if p)
                 del out[start:]
-                out.append(f"[{label}]({_safe_url(href)})")
-        else:
-            out.append(_MARKS_OUT.get(kind, ""))
+                out.append(f"[{label}]({link_destination(href)})")
+        elif kind in CLOSES:
+            start = marks.pop()
+            after = next_char(tokens[at + 1 :])
+            out[start], close = mark(CLOSES[kind], out, start, after)
+            out.append(close)
         line_start = False
-    return "".join(out)
+    return "".join(p for p in out if p)
 
 
 def _alt_words(tokens: Sequence[Token]) -> str:
@@ -340,14 +360,3 @@ def _alt_words(tokens: Sequence[Token]) -> str:
         elif tok.type in ("softbreak", "hardbreak"):
             words.append(" ")
     return "".join(words)
-
-
-# Emphasis marks as written back; any other mark (none is enabled) keeps only its text.
-_MARKS_OUT = {
-    "em_open": "*",
-    "em_close": "*",
-    "strong_open": "**",
-    "strong_close": "**",
-    "s_open": "~~",
-    "s_close": "~~",
-}

@@ -12,10 +12,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pydyf
 import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from postmortem.archive import ATTACHMENT_DESCRIPTION, RECORD_MIME_TYPE, attachment_name
@@ -23,6 +25,7 @@ from postmortem.derive import View
 from postmortem.paths import Picture, read_picture
 from postmortem.writers import RenderContext, builtin_templates
 from postmortem.writers.html import render_html_text
+from postmortem.writers.placement import place, probe_html
 
 TEMPLATE = "pdf.html.j2"
 
@@ -131,6 +134,35 @@ def font_clock(moment: datetime) -> Iterator[None]:
 
 def render_pdf(view: View, ctx: RenderContext) -> bytes:
     """The record as a PDF (A4 or Letter), with outline, metadata and running heads."""
+    options: dict[str, Any] = {
+        "uncompressed_pdf": False,
+        "pdf_variant": ctx.options.pdf_variant,
+        "attachments": [source_attachment(view, ctx)] if ctx.source else None,
+    }
+    # A cascade graph that would leave a page half empty goes after the steps that fill
+    # it (placement.py): a probe of the pages up to the graph decides, then the layout.
+    # One font configuration for the probe and the layout: the bundled fonts load once.
+    fonts = FontConfiguration()
+    document = place(
+        lambda after, probe: _layout(view, ctx, options, fonts, after, probe), len(view.steps)
+    )
+    # write_pdf() with no target returns the document's bytes (WeasyPrint ships no types);
+    # it writes the fonts, so it runs on the PDF's own clock.
+    with font_clock(pdf_moment(view, ctx.options.source_date_epoch)):
+        pdf: bytes = document.write_pdf(finisher=_finish, **options)
+    return pdf
+
+
+def _layout(
+    view: View,
+    ctx: RenderContext,
+    options: dict[str, Any],
+    fonts: FontConfiguration,
+    cascade_after: int,
+    probe: bool,
+) -> Any:
+    """The record laid out in pages by WeasyPrint (a `weasyprint.Document`); with `probe`,
+    only its part up to the cascade (placement.probe_html)."""
     assets = builtin_templates()
     html = render_html_text(
         view,
@@ -139,17 +171,12 @@ def render_pdf(view: View, ctx: RenderContext) -> bytes:
         assets=assets.as_uri(),
         page_size=ctx.options.page_size,
         pdf_date=pdf_date(view, ctx.options.source_date_epoch),
+        cascade_after=cascade_after,
     )
     fetcher = LocalFetcher(assets, ctx.record_dir, ctx.pictures)
-    document = weasyprint.HTML(
-        string=html, base_url=ctx.record_dir.resolve().as_uri() + "/", url_fetcher=fetcher
+    source = weasyprint.HTML(
+        string=probe_html(html) if probe else html,
+        base_url=ctx.record_dir.resolve().as_uri() + "/",
+        url_fetcher=fetcher,
     )
-    # write_pdf() with no target returns the document's bytes (WeasyPrint ships no types).
-    with font_clock(pdf_moment(view, ctx.options.source_date_epoch)):
-        pdf: bytes = document.write_pdf(
-            uncompressed_pdf=False,
-            pdf_variant=ctx.options.pdf_variant,
-            attachments=[source_attachment(view, ctx)] if ctx.source else None,
-            finisher=_finish,
-        )
-    return pdf
+    return source.render(font_config=fonts, **options)

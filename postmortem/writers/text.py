@@ -11,6 +11,7 @@ from __future__ import annotations
 from postmortem.writers.markdown_out import (
     code_span,
     escape_inline,
+    link_destination,
     to_markdown,
     to_markdown_inline,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "code_span",
     "escape_inline",
     "link_allowed",
+    "link_destination",
     "plain_text",
     "to_html",
     "to_html_inline",

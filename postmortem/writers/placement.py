@@ -1,0 +1,203 @@
+"""Where the PDF puts the cascade graph: after the steps that fill the page it would leave empty.
+
+WeasyPrint moves a picture that does not fit the rest of a page to the next page whole, and
+it has no page floats to let the text after the picture fill the space left behind. So the
+writer first lays out a probe, the document up to the cascade section; when the graph
+leaves more than `GAP` of a page empty before it there, it counts how many of the section's
+steps fit in that space and lays the document out with the graph after them (the
+template's `cascade_after`; the section then opens with a note that gives the graph's
+page). The probe costs about half a layout (the pages before the graph).
+
+The measures come from WeasyPrint's laid-out boxes (`Document.pages[i]._page_box`, the tree
+its own drawing code walks), in CSS px from the top of each page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from weasyprint.formatting_structure import boxes
+
+# A gap smaller than this share of the page body is left alone: a step or two would fill it.
+GAP = 0.2
+# Room kept spare when counting the steps that fit: the list's margin above its first step
+# (about 19 px), borders, rounding.
+SLACK = 24.0
+# The probe lays out this many steps at most: more than a page holds.
+PROBE_STEPS = 40
+# Ends a probe's HTML, so that a reader of what WeasyPrint was handed can tell it apart.
+PROBE_END = "</main></body></html><!-- postmortem: placement probe -->"
+SECTION = "cascade"
+HEADING = "h-cascade"
+FIGURE = "figure-cascade"
+
+
+def place(lay_out: Callable[[int, bool], Any], steps: int) -> Any:
+    """The document laid out with the cascade graph where it leaves no page half empty.
+
+    `lay_out(after, probe)` lays the record out with the graph after that many steps (0:
+    under its heading); with `probe`, only the part that decides (see `probe_html`). The
+    probe is measured, the number of steps that fill the gap the graph would leave is
+    counted from it, and the document is laid out once more, for good.
+    """
+    if not steps:
+        return lay_out(0, False)
+    first = read_layout(lay_out(0, True), placement_ids(min(steps, PROBE_STEPS)))
+    return lay_out(cascade_after(first, min(steps, PROBE_STEPS)), False)
+
+
+def probe_html(html: str) -> str:
+    """The document up to the cascade section and its first `PROBE_STEPS` steps.
+
+    That is all the placement reads: where the section starts, the graph's height and the
+    steps that fill a page. Laying out the rest would cost as much again.
+    """
+    cut = html.find(f'<li id="step-{PROBE_STEPS + 1}"')
+    if cut >= 0:
+        return html[:cut] + "</ol></section>" + PROBE_END
+    start = html.find('<section id="cascade"')
+    end = html.find("</section>", start)
+    if start < 0 or end < 0:
+        return html
+    return html[: end + len("</section>")] + PROBE_END
+
+
+def placement_ids(steps: int) -> set[str]:
+    """The ids of the elements the placement measures, for a cascade of `steps` steps."""
+    return {HEADING, FIGURE, *(f"step-{n}" for n in range(1, steps + 1))}
+
+
+@dataclass(frozen=True)
+class Extent:
+    """Where an element's boxes lie: first page and top, last page and bottom (CSS px)."""
+
+    first_page: int
+    top: float
+    last_page: int
+    bottom: float
+    height: float
+    # The first fragment alone: its border box and its margins as styled (WeasyPrint drops
+    # the top margin of a box at the top of a page).
+    border: float
+    margin_top: float
+    margin_bottom: float
+
+
+def _id(box: Any) -> str | None:
+    """The id of the element that generated `box`, if the box is the element's own."""
+    element = getattr(box, "element", None)
+    if element is None or getattr(box, "element_tag", None) != element.tag:
+        return None
+    ident: str | None = element.get("id")
+    return ident
+
+
+@dataclass
+class Layout:
+    """What the placement needs to know of one laid-out document."""
+
+    body_top: list[float]
+    body_bottom: list[float]
+    # Per page, the bottom of the last line or picture: outside the cascade section, and all.
+    ink_before: list[float | None]
+    ink: list[float | None]
+    extents: dict[str, Extent]
+
+
+def read_layout(document: Any, wanted: set[str]) -> Layout:
+    """Measure the pages of a WeasyPrint `Document` for the elements named in `wanted`."""
+    layout = Layout([], [], [], [], {})
+    for number, page in enumerate(document.pages):
+        page_box = page._page_box
+        top = page_box.content_box_y()
+        layout.body_top.append(top)
+        layout.body_bottom.append(top + page_box.height)
+        before: float | None = None
+        every: float | None = None
+        for box, inside in _walk(page_box, False):
+            ident = _id(box)
+            if ident in wanted and isinstance(box, boxes.BlockLevelBox):
+                _extend(layout.extents, ident, number, box)
+            if isinstance(box, (boxes.LineBox, boxes.ReplacedBox)):
+                bottom = box.position_y + box.margin_height()
+                every = bottom if every is None else max(every, bottom)
+                if not inside:
+                    before = bottom if before is None else max(before, bottom)
+        layout.ink_before.append(before)
+        layout.ink.append(every)
+    return layout
+
+
+def _walk(box: Any, inside: bool) -> Iterator[tuple[Any, bool]]:
+    """Every box of the page body under `box`, each with whether it is in the cascade section."""
+    inside = inside or _id(box) == SECTION
+    yield box, inside
+    for child in getattr(box, "children", ()):
+        # The running header and footer are not the body.
+        if isinstance(child, boxes.Box) and not isinstance(child, boxes.MarginBox):
+            yield from _walk(child, inside)
+
+
+def _extend(extents: dict[str, Extent], ident: str, page: int, box: Any) -> None:
+    """Add one fragment of an element's box to its extent.
+
+    A fragment counts its border box and the larger of its margins, as margins collapse
+    between blocks stacked one after the other.
+    """
+    top = box.position_y
+    bottom = top + box.margin_height()
+    height = box.border_height() + max(box.margin_top or 0, box.margin_bottom or 0)
+    seen = extents.get(ident)
+    if seen is None:
+        margins = [_styled(box, side) for side in ("margin_top", "margin_bottom")]
+        extents[ident] = Extent(page, top, page, bottom, height, box.border_height(), *margins)
+    else:
+        extents[ident] = replace(seen, last_page=page, bottom=bottom, height=seen.height + height)
+
+
+def _styled(box: Any, side: str) -> float:
+    """A margin of `box` as its style gives it, in px."""
+    value = box.style[side]
+    return float(value.value) if value.unit == "px" else float(getattr(box, side) or 0)
+
+
+def cascade_after(layout: Layout, steps: int) -> int:
+    """How many steps to put before the cascade graph: 0 to leave it under its heading.
+
+    The graph is moved when it does not start on the page where the section could have
+    started and that page is more than `GAP` empty; it then follows the steps that fill it.
+    """
+    figure = layout.extents.get(FIGURE)
+    heading = layout.extents.get(HEADING)
+    if figure is None or heading is None or steps == 0:
+        return 0
+    start = _section_start(layout, heading.first_page)
+    if start is None or figure.first_page == start:
+        return 0
+    end = layout.ink_before[start]
+    room = layout.body_bottom[start] - (layout.body_top[start] if end is None else end)
+    if room < GAP * _body(layout, start):
+        return 0
+    used = heading.border + heading.margin_top + heading.margin_bottom + SLACK
+    fit = 0
+    for number in range(1, steps + 1):
+        step = layout.extents.get(f"step-{number}")
+        if step is None or used + step.height > room:
+            break
+        used += step.height
+        fit = number
+    return fit
+
+
+def _body(layout: Layout, page: int) -> float:
+    return layout.body_bottom[page] - layout.body_top[page]
+
+
+def _section_start(layout: Layout, heading_page: int) -> int | None:
+    """The page the section could have started on: the heading's, or the one before it when
+    nothing but the section is on the heading's page (the heading was carried over)."""
+    if layout.ink_before[heading_page] is not None:
+        return heading_page
+    return heading_page - 1 if heading_page > 0 else None

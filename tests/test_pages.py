@@ -1,0 +1,146 @@
+"""Pagination a typesetter would accept (issue 16): measured on the rendered pages.
+
+Every example incident and every record of the stress set (tests/stress.py) is rendered to
+PDF once per session; every page is read back (tests/pdfpages.py) and measured.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+import stress
+import yaml
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from pdfpages import INCIDENTS, Page, measure, page_margins, render_set
+
+import postmortem
+
+RECORDS = sorted(p.stem for p in INCIDENTS.glob("*.yaml")) + sorted(stress.stress_set())
+# Every page but the last is filled at least this far down its body (see pdfpages.fill).
+MIN_FILL = 0.45
+COLOPHON = re.compile(r"Rendered by postmortem \S+ from \S+\.yaml\s*\.")
+
+
+@pytest.fixture(scope="session")
+def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The PDF of every example and stress record, rendered once."""
+    return render_set(tmp_path_factory.mktemp("pages"))
+
+
+@pytest.fixture(scope="session")
+def pages(pdfs: dict[str, bytes]) -> dict[str, list[Page]]:
+    """Every page of every PDF, measured once."""
+    return {ident: measure(pdf) for ident, pdf in pdfs.items()}
+
+
+@pytest.mark.parametrize("ident", RECORDS)
+def test_every_page_but_the_last_is_mostly_filled(pages: dict[str, list[Page]], ident: str) -> None:
+    thin = [(p.number, round(p.fill, 2)) for p in pages[ident][:-1] if p.fill < MIN_FILL]
+    assert not thin, f"{ident}: pages filled less than {MIN_FILL:.0%} (page, fill): {thin}"
+
+
+@pytest.mark.parametrize("ident", RECORDS)
+def test_the_last_page_holds_more_than_the_colophon(
+    pages: dict[str, list[Page]], ident: str
+) -> None:
+    last = pages[ident][-1]
+    assert COLOPHON.search(last.body_text), f"{ident}: no colophon on the last page"
+    assert COLOPHON.sub("", last.body_text).strip(), f"{ident}: the colophon stands alone"
+
+
+@pytest.mark.parametrize("ident", RECORDS)
+def test_no_page_ends_with_a_heading(pages: dict[str, list[Page]], ident: str) -> None:
+    ending = [(p.number, p.ends_with_heading) for p in pages[ident] if p.ends_with_heading]
+    assert not ending, f"{ident}: pages that end with a heading: {ending}"
+
+
+@pytest.mark.parametrize("ident", RECORDS)
+def test_a_figure_away_from_its_heading_says_where_it_is(
+    pages: dict[str, list[Page]], ident: str
+) -> None:
+    """When the cascade graph is not on the page of its heading, that page names its page."""
+    heading = next(p for p in pages[ident] if re.search(r"\bCascade\b", p.body_text))
+    figure = next(p for p in pages[ident] if "How the failure spread" in p.body_text)
+    if figure.number != heading.number:
+        assert f"page {figure.number}" in heading.body_text, heading.body_text[:400]
+
+
+def _figure_band(page: pdfium.PdfPage, caption: str) -> tuple[int, int, int, int]:
+    """The ink box (left, top, right, bottom) of the picture just above `caption` on `page`."""
+    text = page.get_textpage()
+    found = text.search(caption).get_next()
+    assert found, f"no {caption!r} on the page"
+    height = page.get_size()[1]
+    caption_top = round(height - text.get_charbox(found[0])[3])
+    top_margin, _ = page_margins()
+    grey = page.render(scale=1).to_pil().convert("L")
+    ink = grey.crop((0, 0, grey.width, caption_top - 1)).point(lambda v: 255 if v < 245 else 0)
+    rows = [ink.crop((0, y, ink.width, y + 1)).getbbox() is not None for y in range(ink.height)]
+    # Up from the caption: skip the gap above it, then take ink rows up to a blank band
+    # taller than any gap inside a picture (or to the top of the body).
+    y = len(rows) - 1
+    while y > 0 and not rows[y]:
+        y -= 1
+    bottom, blank = y, 0
+    while y > top_margin and blank < 12:
+        blank = 0 if rows[y] else blank + 1
+        y -= 1
+    box = ink.crop((0, y + blank, ink.width, bottom + 1)).getbbox()
+    assert box
+    return box[0], y + blank + box[1], box[2], y + blank + box[3]
+
+
+@pytest.mark.parametrize("ident", RECORDS)
+def test_the_cascade_graph_is_centred(pdfs: dict[str, bytes], ident: str) -> None:
+    doc = pdfium.PdfDocument(pdfs[ident])
+    caption = "How the failure spread"
+    page = next(p for p in doc if p.get_textpage().search(caption).get_next())
+    left, _top, right, _bottom = _figure_band(page, caption)
+    width = page.get_size()[0]
+    assert abs(left - (width - right)) <= 2, f"{ident}: ink from {left} to {right} of {width}"
+
+
+def _one_line_words(pdf: bytes) -> str:
+    """The document's text with line breaks kept (pdfium writes one as CR LF)."""
+    doc = pdfium.PdfDocument(pdf)
+    return "\n".join(page.get_textpage().get_text_range() for page in doc)
+
+
+@settings(
+    max_examples=6,
+    derandomize=True,
+    deadline=None,
+    # A render takes a second: shrinking a failure would take minutes, and the pad says enough.
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(pad=st.integers(min_value=0, max_value=60))
+def test_statuses_and_identifiers_never_break(tmp_path: Path, pad: int) -> None:
+    """Statuses, kinds and inline code stay whole wherever a line happens to end."""
+    ident = "us-east-1-control-plane-2"
+    record = stress.base("stress-no-break", stress.chain(1))
+    record["summary"] = "x" * pad + " " + " ".join(["word"] * pad) + f" then `{ident}` ends."
+    record["action_items"] = [
+        {
+            "title": stress._text(i, 30),
+            "kind": kind,
+            "status": status,
+            "owner": "sre-team",
+            "priority": "P1",
+        }
+        for i, (kind, status) in enumerate(
+            (("mitigate", "in-progress"), ("prevent", "wont-do"), ("process", "in-progress"))
+        )
+    ]
+    path = tmp_path / "stress-no-break.yaml"
+    path.write_text(yaml.safe_dump(record, sort_keys=False))
+    pdf = postmortem.render(path, formats=("pdf",), today=date(2026, 11, 30))["stress-no-break.pdf"]
+    text = _one_line_words(pdf)
+    # pdfium reads a hyphen that ends a line as U+FFFE: "in\ufffeprogress".
+    for word in ("in-progress", "wont-do", "mitigate", ident):
+        assert word in text, f"{word!r} is broken across lines: {text.count(chr(0xFFFE))} hyphens"
