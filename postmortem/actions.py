@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from postmortem.derive import OPEN_STATUSES, is_overdue
+from postmortem.derive import OPEN_STATUSES, PRIORITY_RANK, is_overdue
 from postmortem.diagnostics import dumps_json, printable
 from postmortem.summary import ActionSummary, RecordSummary
 
@@ -43,6 +43,9 @@ class Action:
             "due": item.due.isoformat() if item.due else None,
             "overdue": self.overdue,
             "link": item.link,
+            "ticket": item.ticket,
+            "completed": item.completed.isoformat() if item.completed else None,
+            "addresses": list(item.addresses),
         }
 
 
@@ -54,7 +57,8 @@ def collect(
     overdue_only: bool = False,
     owner: str | None = None,
 ) -> list[Action]:
-    """Action items matching the filters: overdue first, then by due date, incident, title."""
+    """Action items matching the filters: overdue first, then by priority (P0 first, unset
+    last), due date, incident, title."""
     wanted = set(statuses)
     found = []
     for incident in incidents:
@@ -69,6 +73,7 @@ def collect(
         found,
         key=lambda a: (
             not a.overdue,
+            PRIORITY_RANK.get(a.item.priority or "", len(PRIORITY_RANK)),
             a.item.due or date.max,
             a.incident.id,
             a.item.title,
@@ -85,7 +90,8 @@ def by_owner(actions: list[Action]) -> list[tuple[str, list[Action]]]:
 
 
 def format_text(actions: list[Action]) -> str:
-    """Aligned columns for a terminal: flag, due, status, owner, priority, title, incident."""
+    """Aligned columns for a terminal: flag, due, status, owner, priority, title [ticket],
+    incident."""
     rows = [
         tuple(
             map(
@@ -98,6 +104,7 @@ def format_text(actions: list[Action]) -> str:
                     a.item.priority or "-",
                     a.item.title,
                     a.incident.id,
+                    a.item.ticket or "",
                 ),
             )
         )
@@ -109,7 +116,8 @@ def format_text(actions: list[Action]) -> str:
     lines = []
     for row in rows:
         cols = [row[i].ljust(widths[i]) for i in range(5)]
-        lines.append("  ".join([*cols, f"{row[5]}  ({row[6]})"]).rstrip())
+        ticket = f"  [{row[7]}]" if row[7] else ""  # where it is tracked (1.1)
+        lines.append("  ".join([*cols, f"{row[5]}{ticket}  ({row[6]})"]).rstrip())
     return "\n".join(lines) + "\n"
 
 
@@ -138,12 +146,16 @@ def format_csv(actions: list[Action]) -> str:
         "due",
         "overdue",
         "link",
+        "ticket",
+        "completed",
+        "addresses",
     ]
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for action in actions:
         row = action.as_dict()
         row["overdue"] = "yes" if action.overdue else "no"
+        row["addresses"] = " ".join(action.item.addresses)
         writer.writerow({k: csv_cell(row[k]) for k in fields})
     return out.getvalue()
 

@@ -12,7 +12,8 @@ The marks (see docs/incident-format.md, "Public and internal"):
 - `internal: [key, ...]` on any mapping: those keys are left out.
 - `public: {key: text}` on any mapping: the public wording of that mapping's own keys.
 - an entry of a list of text (authors, services, tags, contributing factors, lessons)
-  written as `{text: ..., internal: true}` or `{text: ..., public: ...}`.
+  written as `{text: ..., internal: true}` or `{text: ..., public: ...}`; a contributing
+  factor's entry may carry its `id` too (format 1.1: `{id, text}`), which it keeps.
 A cascade step left out is bridged: its effects are caused by its causes.
 """
 
@@ -34,7 +35,7 @@ Audience = Literal["internal", "public"]
 # The keys a mapping may carry as marks; and an entry of a list of text written as a mapping.
 # (Format 1.1 keys: the format check refuses them in a format-1 record.)
 KEYS = ("internal", "public")
-ENTRY_KEYS = ("text", "internal", "public")
+ENTRY_KEYS = ("id", "text", "internal", "public")
 RULE = "public-wording"
 # A mark is a key, so its name stands before a colon (a quoted key may have its quote
 # between). A key spelled with escapes ("\x69nternal") is missed here, and then refused by
@@ -109,6 +110,9 @@ def _shape(model: type[BaseModel]) -> dict[str, tuple[str, Any]]:
 def _kind(annotation: Any) -> tuple[str, Any]:
     args = [a for a in get_args(annotation) if a is not type(None)]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        # A model of entry keys only (a factor's {id, text}) is an entry of a list of text.
+        if set(annotation.model_fields) <= set(ENTRY_KEYS):
+            return "value", None
         return "model", annotation
     if get_origin(annotation) is list:
         (item,) = get_args(annotation)
@@ -140,6 +144,7 @@ def project(document: Document, audience: Audience, name: str) -> Projection:
     data = walker.mapping(document.data, Incident, (), ())
     if data is not None and audience == "public":
         walker.bridge(document.data, data)
+        walker.unlink(document.data, data)
     out.data = data
     return out
 
@@ -264,8 +269,13 @@ class _Walker:
         return kept
 
     def entry(self, entry: dict[str, Any], old: Path, new: Path) -> Any:
-        """An entry of a list of text written as `{text:, internal:, public:}`."""
-        self.out.marks.append(old)
+        """An entry of a list of text written as `{id:, text:, internal:, public:}`.
+
+        Its text (or public wording), or `{id, text}` when it has an id (validation says
+        where an id is not allowed).
+        """
+        if "id" not in entry or "internal" in entry or "public" in entry:
+            self.out.marks.append(old)  # a factor's plain {id, text} carries no mark
         for key in entry:
             if key not in ENTRY_KEYS:
                 self.issue((*old, key), f"unknown key {key!r} in a text entry", True)
@@ -275,13 +285,18 @@ class _Walker:
         if public is not None and not isinstance(public, str):
             self.issue((*old, "public"), "public: expected text")
             public = None
-        if self.public and public is not None:
-            self.out.moved[(*old, "public")] = new
-            return public
-        if self.public and internal is True:
+        ident = entry.get("id")
+        at = new if ident is None else (*new, "text")
+        if self.public and internal is True and public is None:
             return None
-        self.out.moved[(*old, "text")] = new
-        return entry["text"]
+        if self.public and public is not None:
+            self.out.moved[(*old, "text")] = None
+            self.out.moved[(*old, "public")] = at
+            text = public
+        else:
+            self.out.moved[(*old, "text")] = at
+            text = entry["text"]
+        return text if ident is None else {"id": ident, "text": text}
 
     def bridge(self, original: dict[str, Any], data: dict[str, Any]) -> None:
         """Give the kept steps the causes of the steps left out (transitively)."""
@@ -291,19 +306,21 @@ class _Walker:
         kept = [i for i in range(len(steps)) if self.out.moved.get(("cascade", i)) is not None]
         if len(kept) == len(steps):
             return
-        graph = _causes(steps)
+        # The roots: the trigger (-1) and the latent conditions (-2, -3, ...; format 1.1).
+        roots = ["trigger", *sorted(_ids({"conditions": original.get("conditions")}))]
+        graph = _causes(steps, roots)
         if graph is None:
             return  # a malformed cascade: validation says what is wrong
         memo: dict[int, list[int]] = {}
 
         def through(i: int) -> list[int]:
-            # The kept causes (or -1, the trigger) of step i, bridging over those left out.
+            # The kept causes (or a root) of step i, bridging over those left out.
             if i in memo:
                 return memo[i]
             memo[i] = []  # a cycle (validation reports it) ends here
             found: list[int] = []
             for c in graph[i]:
-                for k in [c] if c == -1 or c in kept_set else through(c):
+                for k in [c] if c < 0 or c in kept_set else through(c):
                     if k not in found:
                         found.append(k)
             memo[i] = found
@@ -315,7 +332,7 @@ class _Walker:
             if want == graph[i]:
                 continue  # its causes are all kept: as written, or as implied
             default = [kept[position - 1] if position else -1]
-            idents = ["trigger" if k == -1 else steps[k].get("id") for k in want]
+            idents = [roots[-k - 1] if k < 0 else steps[k].get("id") for k in want]
             step = data["cascade"][position]
             self.out.moved[("cascade", i, "caused_by")] = None
             if want == default and ("caused_by" not in steps[i] or None in idents):
@@ -331,9 +348,47 @@ class _Walker:
                     return
             step["caused_by"] = idents
 
+    def unlink(self, original: dict[str, Any], data: dict[str, Any]) -> None:
+        """Drop links to the conditions and factors left out (format 1.1): a step's cause, an
+        action item's `addresses`. A step caused by nothing else is an issue: a cause invented
+        for it would be false."""
+        gone = _ids(original) - _ids(data)
+        if not gone:
+            return
+        for key, links in (("cascade", "caused_by"), ("action_items", "addresses")):
+            entries = data.get(key)
+            for position, entry in enumerate(entries if isinstance(entries, list) else ()):
+                written = entry.get(links) if isinstance(entry, dict) else None
+                if not isinstance(written, list) or not gone & set(map(str, written)):
+                    continue
+                kept = [w for w in written if w not in gone]
+                old = next((o for o, n in self.out.moved.items() if n == (key, position)), None)
+                if old is None:
+                    continue
+                self.out.moved[(*old, links)] = None  # its entries moved: point at the item
+                if kept or key == "action_items":
+                    entry[links] = kept
+                else:
+                    self.issue(
+                        (*old, links),
+                        f"{_dotted(old)} is caused only by what is internal: make the step "
+                        "internal too, or give a public condition or step as its cause",
+                    )
 
-def _causes(steps: list[Any]) -> list[list[int]] | None:
-    """Each step's causes as indices (-1: the trigger), as model.causes reads them."""
+
+def _ids(data: dict[str, Any]) -> set[str]:
+    """The ids of steps, conditions and contributing factors written in a record."""
+    found: set[str] = set()
+    for key in ("cascade", "conditions", "contributing_factors"):
+        entries = data.get(key)
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                found.add(entry["id"])
+    return found
+
+
+def _causes(steps: list[Any], roots: list[str]) -> list[list[int]] | None:
+    """Each step's causes as indices (root j: -j-1), as model.causes reads them."""
     index: dict[str, int] = {}
     for i, step in enumerate(steps):
         if not isinstance(step, dict):
@@ -351,8 +406,8 @@ def _causes(steps: list[Any]) -> list[list[int]] | None:
             return None
         found = []
         for n in names:
-            if n == "trigger":
-                found.append(-1)
+            if n in roots:
+                found.append(-roots.index(n) - 1)
             elif n in index:
                 found.append(index[n])
             else:

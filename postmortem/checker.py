@@ -138,7 +138,7 @@ def _check_audiences(result: Result, document: Document, policy: Policy) -> None
         return
     full = project(document, "internal", name)
     result.document = document_of(document, full)
-    result.incident, result.issues = validate(result.document, name)
+    result.incident, result.issues = validate(result.document, name, full.marks, document)
     if full.issues:
         result.issues[:0] = full.issues
         result.incident = None

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from postmortem.crossrefs import Named, check_named
 from postmortem.diagnostics import Issue
 from postmortem.loader import Document, Path
 from postmortem.model import Incident, Step, causes, step_key
@@ -41,11 +42,13 @@ class Facts:
     # The valid instants, in UTC, by where they are written.
     times: dict[Path, datetime] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)  # impact.services[i].name, if valid
+    # Ids beyond the cascade, what action items address (format 1.1: crossrefs.py).
+    named: Named = field(default_factory=Named)
 
     @classmethod
     def of(cls, incident: Incident) -> Facts:
         """The facts of a valid record."""
-        facts = cls(list(incident.cascade))
+        facts = cls(list(incident.cascade), named=Named.of(incident))
         parts: dict[str, Any] = {"trigger": incident.trigger, "detection": incident.detection}
         parts.update(resolution=incident.resolution, impact=incident.impact)
         for part, key in _PLACES:
@@ -60,7 +63,7 @@ class Facts:
     def salvage(cls, data: dict[str, Any], refused: Iterable[Path]) -> Facts:
         """The facts of a record that failed validation at the `refused` paths."""
         bad = _Refused(refused)
-        facts = cls(_salvage_steps(data.get("cascade"), bad))
+        facts = cls(_salvage_steps(data.get("cascade"), bad), named=Named.salvage(data, bad))
         if facts.steps is not None:
             facts.refused_ids, facts.refused_links = _salvage_links(data["cascade"], bad)
         zone = None if bad(("timezone",)) else data.get("timezone", "UTC")
@@ -228,14 +231,15 @@ def check_facts(facts: Facts, doc: Document, path: str) -> list[Issue]:
         where = field_path(loc)
         issues.append(Issue(path, *doc.position(loc), f"{where}: {message}", rule, where))
 
-    if facts.steps is not None:
-        _check_cascade(facts, doc, add)
+    closest = Closest()
+    step_ids = {} if facts.steps is None else _check_cascade(facts, doc, add, closest)
+    check_named(facts.named, step_ids, facts.refused_ids, closest, add)
     _check_order(facts, add)
     return issues
 
 
-def _check_cascade(facts: Facts, doc: Document, add: _Add) -> None:
-    """Step ids, cause links, cycles."""
+def _check_cascade(facts: Facts, doc: Document, add: _Add, closest: Closest) -> dict[str, int]:
+    """Step ids, cause links (to steps, the trigger or conditions), cycles; the step ids."""
     steps = facts.steps or []
     keys: dict[str, int] = {}
     ill_defined = False  # a duplicate or reserved id: the graph has no one meaning
@@ -248,6 +252,7 @@ def _check_cascade(facts: Facts, doc: Document, add: _Add) -> None:
             add(("cascade", i, "id"), message, "duplicate-id")
             ill_defined = True
         keys.setdefault(step_key(step, i), i)
+    step_ids = {k: i for k, i in keys.items() if steps[i].id == k and k != "trigger"}
 
     all_causes = causes(steps)
     over = _past_cause_limit(all_causes)
@@ -263,29 +268,35 @@ def _check_cascade(facts: Facts, doc: Document, add: _Add) -> None:
             f"(written or implied); the limit is {MAX_CAUSES:,}"
         )
         add(loc, message, "limit-items")
-        return
+        return step_ids
 
-    known = ["trigger", *keys]
-    closest = Closest()
+    # A condition (format 1.1) is a root of its own: a step may name it as a cause.
+    conditions = [c for _, c in facts.named.conditions]
+    known = ["trigger", *keys, *conditions]
+    kinds = "a step or condition id" if conditions else "a step id"
+    refused = facts.refused_ids + facts.named.refused_ids
     for i, step in enumerate(steps):
         for j, cause in enumerate(step.caused_by or ()):
             if cause in keys or cause == "trigger" or (i, j) in facts.refused_links:
                 continue
+            if cause in conditions:
+                continue
             # A link to a step whose id was refused is that id's error, not a second one.
-            if facts.refused_ids and closest(cause, facts.refused_ids):
+            if refused and closest(cause, refused):
                 continue
             loc = ("cascade", i, "caused_by", j)
             if loc not in doc.positions:
                 loc = loc[:-1]
             close = closest(cause, known)
             hint = f" (did you mean {close!r}?)" if close else ""
-            add(loc, f"{cause!r} is not a step id{hint}", "unknown-step")
+            add(loc, f"{cause!r} is not {kinds}{hint}", "unknown-step")
 
     # An unknown link is left out of the graph; a duplicate or reserved id is reported alone.
     cycle = None if ill_defined else _find_cycle(steps, all_causes, keys)
     if cycle is not None:
         first = keys[cycle[0]]
         add(("cascade", first, "caused_by"), "forms a cycle: " + " → ".join(cycle), "cycle")
+    return step_ids
 
 
 def _check_order(facts: Facts, add: _Add) -> None:

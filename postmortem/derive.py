@@ -11,7 +11,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from postmortem.model import ActionItem, Event, Incident, Step, causes, step_key
+from postmortem.model import (
+    ActionItem,
+    Communication,
+    Condition,
+    Event,
+    Incident,
+    NamedNumber,
+    Step,
+    causes,
+    step_key,
+)
 from postmortem.summary import ActionSummary, RecordSummary
 
 OPEN_STATUSES = ("open", "in-progress")
@@ -66,6 +76,24 @@ FIGURES = (
     ("mitigate", "Time to mitigate", "Mitigated"),
     ("resolve", "Time to resolve", "Resolved"),
 )
+
+
+# Format 1.1's figures, each from impact start too, shown only where the record has the time.
+FIGURES_1_1 = (
+    ("symptom", "Time to first symptom", "First symptom"),
+    ("declare", "Time to declare", "Declared"),
+    ("update", "Time to first customer update", "First customer update"),
+)
+
+
+def figure_ends_1_1(incident: Incident) -> dict[str, datetime | None]:
+    """The time each format 1.1 figure runs to from impact start."""
+    updates = [c.time for c in incident.communications]
+    return {
+        "symptom": incident.impact.first_symptom,
+        "declare": incident.detection.declared if incident.detection else None,
+        "update": min(updates, key=lambda t: t.astimezone(UTC)) if updates else None,
+    }
 
 
 def figure_ends(record: Incident | RecordSummary) -> dict[str, datetime | None]:
@@ -162,6 +190,7 @@ class ServiceView:
     end: datetime | None
     duration: str | None  # only where both ends are written
     description: str | None
+    level: str | None = None  # format 1.1: degraded, partial or down
 
 
 @dataclass(frozen=True)
@@ -175,6 +204,28 @@ class EventView:
 class ActionView:
     item: ActionItem
     overdue: bool
+
+
+@dataclass(frozen=True)
+class NumberView:
+    number: NamedNumber
+    text: str  # "about 1,200 servers", "40%"
+
+
+def number_text(number: NamedNumber) -> str:
+    """A named number as a reader says it: `about 1,200 servers`, `40%`."""
+    value = number.value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    text = f"{value:,}"
+    if number.unit:
+        text += number.unit if number.unit == "%" else f" {number.unit}"
+    return f"about {text}" if number.approximate else text
+
+
+# Action items of a 1.1 record are listed by priority, P0 first (unset last; the file's order
+# otherwise); format 1 records keep the file's order, as they always rendered.
+PRIORITY_RANK = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
 
 
 @dataclass(frozen=True)
@@ -196,6 +247,15 @@ class View:
     timeline: list[EventView] = field(default_factory=list)
     actions: list[ActionView] = field(default_factory=list)
     related: list[Related] = field(default_factory=list)
+    # Format 1.1: latent conditions, customer updates in time order, named numbers.
+    conditions: list[Condition] = field(default_factory=list)
+    communications: list[Communication] = field(default_factory=list)
+    numbers: list[NumberView] = field(default_factory=list)
+
+    @property
+    def has_levels(self) -> bool:
+        """Some service window has an impact level (the table then has a Level column)."""
+        return any(s.level for s in self.services)
 
     @property
     def overdue_count(self) -> int:
@@ -213,8 +273,10 @@ def figures(incident: Incident) -> list[Figure]:
     2h 23m before impact began` (the label names the event, the value says which way).
     """
     deltas = figure_deltas(incident)
+    start = incident.impact.start
+    deltas |= {k: elapsed(start, t) for k, t in figure_ends_1_1(incident).items() if t}
     result = []
-    for key, label, verb in FIGURES:
+    for key, label, verb in FIGURES + FIGURES_1_1:
         delta = deltas.get(key)
         if delta is None:
             continue
@@ -223,6 +285,14 @@ def figures(incident: Incident) -> list[Figure]:
             result.append(Figure(key, verb, value, iso_duration(delta), delta))
         else:
             result.append(Figure(key, label, format_duration(delta), iso_duration(delta), delta))
+    symptom, resolved = incident.impact.first_symptom, incident.resolution.resolved
+    if symptom and resolved and elapsed(symptom, resolved) >= timedelta(0):
+        # Counted from the first symptom, not from impact start: said in the label.
+        delta = elapsed(symptom, resolved)
+        label = "From first symptom to resolved"
+        result.append(
+            Figure("symptom-resolve", label, format_duration(delta), iso_duration(delta), delta)
+        )
     return result
 
 
@@ -255,14 +325,18 @@ def build_view(incident: Incident, *, today: date, titles: dict[str, str] | None
     clock = Clock(incident.zone)
     view = View(incident=incident, clock=clock, today=today, figures=figures(incident))
     keys = {step_key(s, i): s for i, s in enumerate(incident.cascade)}
+    conditions = {c.id: c for c in incident.conditions}
+    view.conditions = list(incident.conditions)
     for number, (i, cause_keys) in enumerate(causal_order(incident.cascade), start=1):
         step = incident.cascade[i]
-        labels = ["the trigger" if c == "trigger" else keys[c].component for c in cause_keys]
+        labels = [_cause_label(c, keys, conditions) for c in cause_keys]
         view.steps.append(StepView(step_key(step, i), number, step, cause_keys, labels))
     for svc in incident.impact.services:
         # check refuses an end before its start: the length is never negative.
         length = format_duration(elapsed(svc.start, svc.end)) if svc.start and svc.end else None
-        view.services.append(ServiceView(svc.name, svc.start, svc.end, length, svc.description))
+        view.services.append(
+            ServiceView(svc.name, svc.start, svc.end, length, svc.description, svc.level)
+        )
     # sorted() is stable: events at the same time keep the file's order.
     events = sorted(incident.timeline, key=lambda e: e.time)
     last_day = None
@@ -270,8 +344,21 @@ def build_view(incident: Incident, *, today: date, titles: dict[str, str] | None
         day = clock.date(event.time)
         view.timeline.append(EventView(number, event, day != last_day))
         last_day = day
-    for item in incident.action_items:
+    items = list(incident.action_items)
+    if incident.format != 1:
+        items.sort(key=lambda a: PRIORITY_RANK.get(a.priority or "", 4))
+    for item in items:
         view.actions.append(ActionView(item, is_overdue(item, today)))
+    view.communications = sorted(incident.communications, key=lambda c: c.time.astimezone(UTC))
+    view.numbers = [NumberView(n, number_text(n)) for n in incident.numbers]
     titles = titles or {}
     view.related = [Related(r, titles.get(r)) for r in incident.related]
     return view
+
+
+def _cause_label(key: str, steps: dict[str, Step], conditions: dict[str, Condition]) -> str:
+    if key == "trigger":
+        return "the trigger"
+    if key in steps:
+        return steps[key].component
+    return f"{conditions[key].component} (latent condition)"

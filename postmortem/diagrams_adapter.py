@@ -40,6 +40,19 @@ def cascade_of(view: View) -> Cascade:
             kind="trigger",
         )
     ]
+    # Latent conditions (format 1.1) are roots of their own, drawn apart from the trigger.
+    nodes += [
+        Node(
+            id=c.id,
+            # The component in bold, as a step's; what it is on the line under it (its
+            # `since` is in the list beside the picture: with it the line would be cut).
+            heading=c.component,
+            time="Latent condition",
+            gist=plain_text(c.description),
+            kind="condition",
+        )
+        for c in view.conditions
+    ]
     edges = []
     for s in view.steps:
         nodes.append(
@@ -71,7 +84,8 @@ def timeline_of(view: View) -> Timeline:
     ]
     # A service window without an end closed by the end of the impact at the latest.
     services = tuple(
-        Span(svc.name, svc.start or impact.start, svc.end or impact.end) for svc in impact.services
+        Span(svc.name, svc.start or impact.start, svc.end or impact.end, svc.level)
+        for svc in impact.services
     )
     events = tuple(Tick(e.number, e.event.time) for e in view.timeline)
     known: list[datetime] = [impact.start, *(m.time for m in markers), *(t.time for t in events)]

@@ -12,7 +12,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from postmortem.model import Incident
+from postmortem.model import Incident, factor_text
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -98,8 +98,11 @@ def markdown_fields(incident: Incident) -> Iterator[tuple[tuple[str | int, ...],
     yield ("trigger", "description"), incident.trigger.description
     for i, step in enumerate(incident.cascade):
         yield ("cascade", i, "description"), step.description
-    for i, text in enumerate(incident.contributing_factors):
-        yield ("contributing_factors", i), text
+    for i, c in enumerate(incident.conditions):
+        yield ("conditions", i, "description"), c.description
+    for i, factor in enumerate(incident.contributing_factors):
+        where = () if isinstance(factor, str) else ("text",)
+        yield ("contributing_factors", i, *where), factor_text(factor)
     yield ("impact", "description"), incident.impact.description
     if incident.impact.users:
         yield ("impact", "users"), incident.impact.users
@@ -108,7 +111,13 @@ def markdown_fields(incident: Incident) -> Iterator[tuple[tuple[str | int, ...],
             yield ("impact", "services", i, "description"), svc.description
     if incident.detection and incident.detection.description:
         yield ("detection", "description"), incident.detection.description
+    if incident.impact.data and incident.impact.data.description:
+        yield ("impact", "data", "description"), incident.impact.data.description
     yield ("resolution", "description"), incident.resolution.description
+    for i, stage in enumerate(incident.resolution.stages):
+        yield ("resolution", "stages", i, "description"), stage.description
+    for i, update in enumerate(incident.communications):
+        yield ("communications", i, "summary"), update.summary
     for i, event in enumerate(incident.timeline):
         yield ("timeline", i, "event"), event.event
     for name in ("went_well", "went_wrong", "lucky"):

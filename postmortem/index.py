@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 
 from postmortem.actions import Action, by_owner, collect
 from postmortem.derive import figure_deltas, format_duration, is_overdue
-from postmortem.summary import RecordSummary
+from postmortem.summary import DataSummary, RecordSummary
 
 FIGURES = (
     ("detect", "Time to detect"),
@@ -41,6 +41,7 @@ class Row:
     resolve: str | None
     open_actions: int
     overdue_actions: int
+    data: str | None = None  # format 1.1: "none", "loss confirmed", "access suspected", ...
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,11 @@ class Index:
     chart: str = ""
 
     @property
+    def has_data(self) -> bool:
+        """Some record says what happened to data: the table then has a Data column."""
+        return any(r.data is not None for r in self.rows)
+
+    @property
     def overdue(self) -> int:
         return sum(1 for a in self.actions if a.overdue)
 
@@ -78,6 +84,15 @@ def _cell(delta: timedelta | None) -> str | None:
     if delta < timedelta(0):
         return f"{format_duration(-delta)} before impact"
     return format_duration(delta)
+
+
+def data_flag(data: DataSummary | None) -> str | None:
+    """A record's data impact in a few words: `none`, `loss confirmed; access unknown`."""
+    if data is None:
+        return None
+    if data.loss == data.access == "none":
+        return "none"
+    return "; ".join(f"{k} {v}" for k, v in (("loss", data.loss), ("access", data.access)))
 
 
 def _quarter(day: date) -> str:
@@ -112,6 +127,7 @@ def build_index(incidents: list[RecordSummary], *, today: date) -> Index:
                 resolve=_cell(deltas.get("resolve")),
                 open_actions=len(open_items),
                 overdue_actions=sum(1 for a in open_items if is_overdue(a, today)),
+                data=data_flag(inc.impact.data),
             )
         )
     if ordered:

@@ -51,6 +51,9 @@ _NOT_PROSE = frozenset(
         *("id", "format", "date", "time", "start", "end", "mitigated", "resolved", "due"),
         *("timezone", "status", "kind", "priority", "method", "caused_by", "link", "url"),
         *("related", "tags", "authors", "owner", "severity"),
+        # Format 1.1: times, enums, ids and figures; responders are names, roles, companies.
+        *("first_symptom", "declared", "since", "completed", "ticket", "addresses"),
+        *("level", "loss", "access", "value", "unit", "approximate", "channel", "responders"),
     }
 )
 _OPEN = ("open", "in-progress")
@@ -114,9 +117,10 @@ _JUDGING_RE = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), s) for p, s in _JUDG
 
 
 def person_names(incident: Incident) -> list[str]:
-    """Names of people the record itself gives (authors, owners): full and first names."""
+    """Names of people the record itself gives (authors, owners, responders): full and first."""
     names: list[str] = []
-    for text in [*incident.authors, *(a.owner or "" for a in incident.action_items)]:
+    given = [*incident.authors, *(a.owner or "" for a in incident.action_items)]
+    for text in [*given, *(r.name or "" for r in incident.responders)]:
         words = text.split()
         # "Ada Lovelace" is a person; "Amazon Web Services", "payments-team" are not.
         if (
@@ -202,6 +206,16 @@ def person_cause(incident: Incident, data: dict[str, Any]) -> Iterator[Finding]:
                 "that failed, and the guard it lacked",
             )
         places.append(("cascade", i, "description"))
+    for i, condition in enumerate(incident.conditions):
+        # A latent condition is a root cause of its own (1.1): no person either.
+        if is_person.fullmatch(condition.component.strip()):
+            yield Finding(
+                "person-cause",
+                ("conditions", i, "component"),
+                f"the component {condition.component!r} is a person: name the part of the "
+                "system that was in that state, and the guard it lacked",
+            )
+        places.append(("conditions", i, "description"))
     for path in places:
         text = _without_code(str(_at(data, path)))
         for m in pinned.finditer(text):
@@ -232,8 +246,9 @@ def _at(data: dict[str, Any], path: Path) -> Any:
 
 
 def single_cause(incident: Incident, data: dict[str, Any]) -> Iterator[Finding]:
-    """A trigger alone, with no contributing factors, reads as one root cause."""
-    if not incident.contributing_factors:
+    """A trigger alone, with no contributing factors nor latent conditions, reads as one root
+    cause."""
+    if not incident.contributing_factors and not incident.conditions:
         yield Finding(
             "single-cause",
             ("trigger",),
@@ -245,7 +260,8 @@ def single_cause(incident: Incident, data: dict[str, Any]) -> Iterator[Finding]:
 def actions(incident: Incident, data: dict[str, Any]) -> Iterator[Finding]:
     """Open action items: someone who owns them, a date, and a what."""
     for i, item in enumerate(incident.action_items):
-        if item.status in _OPEN and not item.link:
+        # A ticket id (1.1) says where it is tracked, as a link does.
+        if item.status in _OPEN and not item.link and not item.ticket:
             if not item.owner:
                 yield Finding(
                     "action-owner",

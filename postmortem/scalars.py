@@ -238,6 +238,35 @@ def _choice(*values: str) -> Any:
     return _validator(check, {"type": "string", "enum": list(values)})
 
 
+def is_format_1_1(value: object) -> bool:
+    """True when a record's `format` value, as loaded, says 1.1 (YAML reads `1.1` as a float)."""
+    return value == "1.1" or (isinstance(value, float) and value == 1.1)
+
+
+def _format(value: object) -> int | float:
+    # A boolean is no version (True == 1 in Python).
+    if is_format_1_1(value):
+        return 1.1
+    if isinstance(value, int) and not isinstance(value, bool) and value == 1:
+        return 1
+    message = f"format {value!r} is not supported: this postmortem reads formats 1 and 1.1"
+    raise fail("format", message)
+
+
+def _number(value: object) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise fail("type", f"expected a number, got {describe(value)}")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise fail("type", "expected a finite number")
+    return value
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise fail("type", f"expected true or false, got {describe(value)}")
+    return value
+
+
 def _caused_by(value: object) -> list[str]:
     if value == "trigger":
         return ["trigger"]
@@ -297,6 +326,16 @@ CausedBy = Annotated[
     ),
 ]
 
+FormatVersion = Annotated[
+    int | float,
+    *_validator(
+        _format,
+        {"enum": [1, 1.1, "1.1"], "description": "format version: 1 (default) or 1.1"},
+    ),
+]
+Number = Annotated[int | float, *_validator(_number, {"type": "number"})]
+Flag = Annotated[bool, *_validator(_flag, {"type": "boolean"})]
+
 Status = Annotated[str, *_choice("draft", "review", "final")]
 TriggerKind = Annotated[
     str,
@@ -322,3 +361,7 @@ DetectionMethod = Annotated[
 ActionKind = Annotated[str, *_choice("prevent", "mitigate", "detect", "process", "other")]
 Priority = Annotated[str, *_choice("P0", "P1", "P2", "P3")]
 ActionStatus = Annotated[str, *_choice("open", "in-progress", "done", "wont-do")]
+# Format 1.1. Impact levels, least to worst (docs/incident-format.md says what each means).
+IMPACT_LEVELS = ("degraded", "partial", "down")
+ImpactLevel = Annotated[str, *_choice(*IMPACT_LEVELS)]
+DataState = Annotated[str, *_choice("none", "suspected", "confirmed", "unknown")]

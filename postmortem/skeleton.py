@@ -12,11 +12,12 @@ from postmortem.gate import PLACEHOLDER
 from postmortem.scalars import is_valid_id
 
 SKELETON = """\
-# Incident record, format 1: see `postmortem schema` for every key.
+# Incident record, format 1.1: see `postmortem schema` for every key.
 # Check it with:  postmortem check {path}
 # Replace each {todo} placeholder (`check` refuses them once `status: final`);
 # keep values that YAML could misread ("no", 12:30, 0755) in quotes.
-format: 1
+# Keys that are commented out are optional (format 1.1): remove the `# ` to use one.
+format: 1.1
 id: {id}
 title: {title}
 date: "{date}"                      # the day the incident started
@@ -45,10 +46,18 @@ cascade:                            # how the failure spread, in order
     component: "{todo} what failed first"
     description: |
       {todo} how it failed.
-    caused_by: trigger              # a list of step ids, or `trigger`; default: the step before
+    caused_by: trigger              # step or condition ids, or `trigger`; default: the step before
+
+# conditions:                       # latent conditions: roots of the cascade beside the trigger
+#   - id: latent-condition          # a step's caused_by may name it
+#     component: "{todo} where the condition was"
+#     description: "{todo} what had been wrong, unnoticed, before the incident."
+#     since: "{date}T00:00:00"      # optional
 
 contributing_factors:
   - "{todo} a condition that let the trigger do harm."
+#   - id: a-factor                  # written with an id, an action item can address it
+#     text: "{todo} a condition that let the trigger do harm."
 
 impact:
   start: "{date}T00:00:00"
@@ -56,21 +65,49 @@ impact:
   description: |
     {todo} what users saw.
   users: "{todo} who was affected, in words or numbers"
-  services:
+  # first_symptom: "{date}T00:00:00"  # the first sign of trouble, if before impact
+  services:                         # one name may have several windows, one per level
     - name: "{todo} affected service"
       start: "{date}T00:00:00"
       end: "{date}T01:00:00"
+      # level: down                 # degraded | partial | down
+  # data:                           # what happened to data: none|suspected|confirmed|unknown
+  #   loss: unknown
+  #   access: unknown
+  #   description: "{todo} e.g. no user data was lost."
 
 detection:
   time: "{date}T00:05:00"
   method: alert                     # alert|monitoring|customer-report|staff-report|external|other
   description: "{todo} how we found out."
+  # declared: "{date}T00:10:00"     # when an incident was declared
 
 resolution:
   mitigated: "{date}T00:30:00"
   resolved: "{date}T01:00:00"
   description: |
     {todo} what stopped the impact, and what restored service.
+  # stages:                         # staged recovery
+  #   - time: "{date}T00:45:00"
+  #     description: "{todo} who got service back at this time."
+
+# responders:                       # roles; vendors by organization
+#   - role: Incident commander
+#     name: "{todo} name"
+#     organization: "{todo} e.g. a vendor"
+
+# communications:                   # what customers were told, and when
+#   - time: "{date}T00:15:00"
+#     channel: status page
+#     summary: "{todo} what the update said."
+#     url: https://status.example.com/incidents/123
+
+# numbers:                          # named figures with units
+#   - label: "{todo} servers added"
+#     value: 1200
+#     unit: servers
+#     approximate: true
+#     note: "{todo} where the figure comes from"
 
 timeline:                           # any order; shown sorted by time
   - time: "{date}T00:00:00"
@@ -90,6 +127,9 @@ action_items:
     priority: P1                    # P0|P1|P2|P3
     status: open                    # open|in-progress|done|wont-do
     due: "{date}"
+    # ticket: "{todo} e.g. PAY-1"
+    # completed: "{date}"           # with status: done
+    # addresses: [first-failure]    # ids of cascade steps, conditions or factors
 
 references: []
 #  - title: Public status page

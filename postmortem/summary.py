@@ -20,9 +20,18 @@ class TriggerSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class DataSummary:
+    """Format 1.1: what happened to data (none, suspected, confirmed or unknown)."""
+
+    loss: str
+    access: str
+
+
+@dataclass(frozen=True, slots=True)
 class ImpactSummary:
     start: datetime
     end: datetime | None
+    data: DataSummary | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +56,10 @@ class ActionSummary:
     status: str
     due: date | None
     link: str | None
+    # Format 1.1 (empty in a format 1 record).
+    completed: date | None = None
+    ticket: str | None = None
+    addresses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +88,7 @@ class RecordSummary:
     def of(cls, incident: Incident) -> RecordSummary:
         """The summary of a checked record; words that repeat across records kept once."""
         detection = incident.detection
+        data = incident.impact.data
         return cls(
             id=incident.id,
             title=incident.title,
@@ -84,7 +98,11 @@ class RecordSummary:
             services=[intern(s) for s in incident.services],
             tags=[intern(t) for t in incident.tags],
             trigger=TriggerSummary(intern(incident.trigger.kind)),
-            impact=ImpactSummary(incident.impact.start, incident.impact.end),
+            impact=ImpactSummary(
+                incident.impact.start,
+                incident.impact.end,
+                DataSummary(intern(data.loss), intern(data.access)) if data else None,
+            ),
             detection=DetectionSummary(detection.time) if detection else None,
             resolution=ResolutionSummary(
                 incident.resolution.mitigated, incident.resolution.resolved
@@ -98,6 +116,9 @@ class RecordSummary:
                     intern(a.status),
                     a.due,
                     a.link,
+                    a.completed,
+                    a.ticket,
+                    tuple(a.addresses),
                 )
                 for a in incident.action_items
             ],

@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from postmortem.audience import KEYS
 from postmortem.consistency import Facts, check_facts, field_path
 from postmortem.diagnostics import Issue
 from postmortem.fields import markdown_fields
 from postmortem.loader import Document, Path
-from postmortem.model import FORMAT_VERSION, Incident
-from postmortem.scalars import MAX_BRACKETS, describe
+from postmortem.model import FORMAT_1_1_KEYS, UNION_TAGS, Incident, inner_model
+from postmortem.scalars import MAX_BRACKETS, describe, is_format_1_1
 
 _CONTAINERS = {"list_type": "a list", "model_type": "a mapping", "dict_type": "a mapping"}
 
 
-def validate(doc: Document, path: str) -> tuple[Incident | None, list[Issue]]:
-    """Check a loaded record against the format; an Incident only when it has no error."""
+def validate(
+    doc: Document, path: str, marks: Sequence[Path] = (), marked: Document | None = None
+) -> tuple[Incident | None, list[Issue]]:
+    """Check a loaded record against the format; an Incident only when it has no error.
+
+    `marks`: where the record as written (`marked`) carried the audience marks that its
+    projection (`doc`) dropped: they are format 1.1 keys too.
+    """
+    gate = format_version_issues(doc, path, marks, marked or doc)
     try:
         incident = Incident.model_validate(doc.data)
     except ValidationError as exc:
@@ -27,9 +36,10 @@ def validate(doc: Document, path: str) -> tuple[Incident | None, list[Issue]]:
         issues = [_from_pydantic(doc, path, err) for err in errors]
         # The rules across fields still run, on the values that passed: one wrong value
         # must not hide another.
-        refused = [tuple(err["loc"]) for err in errors]
-        return None, issues + check_facts(Facts.salvage(doc.data, refused), doc, path)
-    issues = list(cross_check(incident, doc, path))
+        refused = [_loc(err) for err in errors]
+        salvaged = check_facts(Facts.salvage(doc.data, refused), doc, path)
+        return None, [*gate, *issues, *salvaged]
+    issues = gate + cross_check(incident, doc, path)
     return (None if issues else incident), issues
 
 
@@ -47,23 +57,17 @@ def _model_at(loc: Path) -> type[BaseModel] | None:
         info = model.model_fields.get(part)
         if info is None:
             return None
-        model = _inner_model(info.annotation)
+        model = inner_model(info.annotation)
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
-def _inner_model(annotation: Any) -> Any:
-    # Unwrap list[X] and X | None down to a model class, if there is one.
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
+def _loc(err: Any) -> Path:
+    # A tagged union (a contributing factor: text or {id, text}) puts its tag in the path.
+    return tuple(p for p in err["loc"] if p not in UNION_TAGS)
 
 
 def _from_pydantic(doc: Document, path: str, err: Any) -> Issue:
-    loc: Path = tuple(err["loc"])
+    loc = _loc(err)
     kind = err["type"]
     value = err.get("input")
     line, col = doc.position(loc)
@@ -82,11 +86,8 @@ def _from_pydantic(doc: Document, path: str, err: Any) -> Issue:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         where = f" in {_field(loc[:-1])}" if loc[:-1] else ""
         return Issue(path, line, col, f"unknown key {key!r}{where}{hint}", "unknown-key", field)
-    if kind == "literal_error" and loc == ("format",):
-        message = (
-            f"format {value!r} is not supported: this postmortem reads format {FORMAT_VERSION}"
-        )
-        return Issue(path, line, col, message, "format", field)
+    if kind == "format":
+        return Issue(path, line, col, err["ctx"]["message"], "format", field)
     if kind in _CONTAINERS:
         message = f"{field}: expected {_CONTAINERS[kind]}, got {describe(value)}"
         return Issue(path, line, col, _hint(doc, loc, message, value), "type", field)
@@ -149,3 +150,61 @@ def cross_check(incident: Incident, doc: Document, path: str) -> list[Issue]:
             issues.append(Issue(path, *doc.position(loc), message, "limit-items", _field(loc)))
             break
     return issues
+
+
+def format_version_issues(
+    doc: Document, path: str, marks: Sequence[Path] = (), marked: Document | None = None
+) -> list[Issue]:
+    """A format 1.1 key or mark in a record that does not say `format: 1.1` (`format-version`).
+
+    Read from the loaded data, before the models: the message explains the key whatever else
+    is wrong with the record. A `format` that is neither 1 nor 1.1 has its own error.
+    """
+    data = doc.data
+    written = data.get("format", 1)
+    if is_format_1_1(written) or not (written == 1 and not isinstance(written, bool)):
+        return []
+    if "format" in data:
+        line = doc.position(("format",))[0]
+        fix = f"change `format: 1` on line {line} to `format: 1.1`"
+    else:
+        fix = "write `format: 1.1` at the top of the record"
+    issues: list[Issue] = []
+
+    def walk(value: Any, model: type[BaseModel], loc: Path) -> None:
+        if not isinstance(value, dict):
+            return
+        new = FORMAT_1_1_KEYS.get(model, ())
+        for key, child in value.items():
+            if key in new:
+                where = doc.key_positions.get((*loc, key), doc.position((*loc, key)))
+                message = f"{key!r} is a format 1.1 key: {fix}"
+                issues.append(Issue(path, *where, message, "format-version", _field((*loc, key))))
+                continue
+            info = model.model_fields.get(key)
+            inner = inner_model(info.annotation) if info is not None else None
+            if inner is None:
+                continue
+            if isinstance(child, list):
+                for i, item in enumerate(child):
+                    walk(item, inner, (*loc, key, i))
+            else:
+                walk(child, inner, (*loc, key))
+
+    walk(data, Incident, ())
+    factors = data.get("contributing_factors")
+    for i, factor in enumerate(factors if isinstance(factors, list) else ()):
+        if isinstance(factor, dict) and "id" in factor:
+            loc: Path = ("contributing_factors", i)
+            message = f"a contributing factor written as {{id, text}} is format 1.1: {fix}"
+            issues.append(Issue(path, *doc.position(loc), message, "format-version", _field(loc)))
+    written_in = marked or doc
+    for loc in marks:
+        if loc and loc[-1] in KEYS:
+            where = written_in.key_positions.get(loc, written_in.position(loc))
+            message = f"{loc[-1]!r} is a format 1.1 key: {fix}"
+        else:
+            where = written_in.position(loc)
+            message = f"a list entry written as {{text: ...}} is format 1.1: {fix}"
+        issues.append(Issue(path, *where, message, "format-version", _field(loc)))
+    return sorted(issues, key=lambda issue: (issue.line, issue.column))

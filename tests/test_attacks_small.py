@@ -278,12 +278,15 @@ def test_no_csv_cell_starts_a_formula(values: list[str]) -> None:
         status=values[6],
         due=None,
         link=values[7],
+        ticket=values[8],
+        completed=None,
+        addresses=[],
     )
     rows = list(csv.reader(io.StringIO(format_csv([Action(incident, item, False)]))))
     cells = rows[1]
     for cell in cells:
         assert not cell.startswith(FORMULA_STARTS), cells
-    written = [*values[:7], "", "no", values[7]]
+    written = [*values[:7], "", "no", values[7], values[8], "", ""]
     for cell, value in zip(cells, written, strict=True):
         assert cell in (value, "'" + value), (cell, value)
 

@@ -500,9 +500,10 @@ def test_palette_text_contrast_meets_wcag_aa_in_both_modes():
         for fg, backgrounds in palette.TEXT_ON.items():
             for bg in backgrounds:
                 assert palette.contrast(colours[fg], colours[bg]) >= 4.5, (fg, bg)
-        for mark in ("impact", "service", "edge", "axis", "event", "node_stroke"):
+        marks = ("impact", "service", "edge", "axis", "event", "node_stroke", "condition_stroke")
+        for mark in marks:
             assert palette.contrast(colours[mark], colours["bg"]) >= 3, mark
-    css = palette.style_sheet()
+    css = palette.style_sheet(frozenset(palette.WHERE_USED))
     assert css.startswith("@media (prefers-color-scheme: dark)")
     assert all(f".pm-diagram .{cls}" in css for cls in palette.CLASSES)
 

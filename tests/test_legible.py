@@ -91,7 +91,9 @@ def test_no_text_in_any_pdf_is_smaller_than_7pt_or_off_the_page(site: Path, iden
 
 def _row_labels_of(chart: ET.Element) -> list[str]:
     """The label shown for each bar's row (its lines joined), top to bottom; then "Events"."""
-    bars = [r for r in chart.iter(f"{NS}rect") if r.get("class") in ("pm-impact", "pm-service")]
+    # A bar is the rectangle of a span (a legend's swatch is not); a level's bar is `pm-level`.
+    spans = [g for g in chart.iter(f"{NS}g") if g.get("class") == "pm-span"]
+    bars = [r for g in spans for r in g.iter(f"{NS}rect")]
     mids = [float(r.get("y")) + float(r.get("height")) / 2 for r in bars]
     dots = [float(c.get("cy")) for c in chart.iter(f"{NS}circle")][:1]
     rows: dict[float, list[str]] = {mid: [] for mid in [*mids, *dots]}

@@ -462,11 +462,12 @@ def test_every_document_has_both_pictures(examples_site: Path, record: Path) -> 
     import yaml
 
     data = yaml.safe_load(record.read_text())
-    steps = len(data["cascade"])
+    # Every box: the trigger, each latent condition (format 1.1) and each step.
+    steps = len(data["cascade"]) + len(data.get("conditions", []))
     html = (examples_site / f"{record.stem}.html").read_text()
     cascade = re.split(r'<figure [^>]*class="diagram diagram-cascade[^"]*">', html, maxsplit=1)[1]
     cascade = cascade.split("</figure>", 1)[0]
-    assert cascade.count('class="pm-node') == steps + 1  # the trigger and every step
+    assert cascade.count('class="pm-node') == steps + 1
     assert "<title" in cascade and "<desc" in cascade
     # A graph wider than the text column may use more of a wide screen (style.css).
     width = float(re.search(r'<svg[^>]*? width="([0-9.]+)"', cascade).group(1))

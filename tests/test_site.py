@@ -365,7 +365,8 @@ def test_summary_line_and_verbosity(tmp_path: Path) -> None:
 
 
 def test_actions_command(tmp_path: Path) -> None:
-    valid = str(FIXTURES / "valid")
+    # The format 1 records (valid/ also holds the 1.1 example, with action items of its own).
+    valid = str(FIXTURES / "valid" / "full.yaml")
     text = run_cli("actions", valid, "--today", "2024-03-20")
     assert text.exit_code == 0
     lines = text.stdout.splitlines()

@@ -5,11 +5,13 @@ SVG elements carry these classes (the embedded `<style>` recolours them in dark 
 - `pm-diagram` (root, plus `pm-cascade` or `pm-timeline`), `pm-bg` background, `pm-halo`
   background patch behind a label;
 - `pm-text`, `pm-text-muted` text;
-- cascade: `pm-node` (group of one box; `pm-node-trigger` too for the trigger), `pm-box`,
-  `pm-box-trigger` (its rectangle), `pm-edge` (arrow path), `pm-arrowhead` (in the marker);
+- cascade: `pm-node` (group of one box; `pm-node-trigger` too for the trigger,
+  `pm-node-condition` for a latent condition), `pm-box`, `pm-box-trigger`,
+  `pm-box-condition` (its rectangle, dashed), `pm-edge` (arrow path), `pm-arrowhead`;
 - timeline: `pm-axis`, `pm-grid`, `pm-impact`, `pm-service` (bars; `pm-span` groups a bar
   with its tooltip and open end), `pm-impact-ongoing`,
-  `pm-service-ongoing` (open end of an ongoing bar), `pm-event` (event dot),
+  `pm-service-ongoing` (open end of an ongoing bar), `pm-level` (a service's bar with an
+  impact level, shaded by level, and its legend swatch), `pm-event` (event dot),
   `pm-marker-trigger`, `pm-marker-detected`, `pm-marker-mitigated`, `pm-marker-resolved`,
   `pm-marker-other` (marker lines).
 

@@ -106,19 +106,18 @@ def _node_group(
     v: int, node: Node, lines: list[_Line], left: float, top: float, bottom: float
 ) -> str:
     """One box: tooltip with the full text, rectangle, then its fitted lines."""
-    trigger = node.kind == "trigger"
-    box = svg.painted(
-        "rect",
-        "pm-box-trigger" if trigger else "pm-box",
-        {
-            "x": left,
-            "y": top,
-            "width": BOX_WIDTH,
-            "height": bottom - top,
-            "rx": "6",
-            "stroke-width": "1.2",
-        },
-    )
+    kind = "" if node.kind == "step" else f"-{node.kind}"
+    rect: dict[str, svg.Attr] = {
+        "x": left,
+        "y": top,
+        "width": BOX_WIDTH,
+        "height": bottom - top,
+        "rx": "6",
+        "stroke-width": "1.2",
+    }
+    if node.kind == "condition":
+        rect["stroke-dasharray"] = "5 3"  # apart from the trigger in black and white too
+    box = svg.painted("rect", f"pm-box{kind}", rect)
     texts = []
     cursor = top + PAD_Y
     for line in lines:
@@ -129,7 +128,7 @@ def _node_group(
         )
         cursor += line.line_height
     tooltip = " — ".join(part for part in (node.heading, node.time, node.gist) if part)
-    attrs = {"class": "pm-node pm-node-trigger" if trigger else "pm-node", "data-node": f"n{v}"}
+    attrs = {"class": f"pm-node pm-node{kind}" if kind else "pm-node", "data-node": f"n{v}"}
     return svg.el("g", attrs, svg.title(tooltip) + box + "".join(texts))
 
 
@@ -208,7 +207,13 @@ def _numbered(c: Cascade) -> tuple[list[Node], list[str]]:
             number += 1
             node = replace(node, heading=f"{number}. {node.heading}")
         nodes.append(node)
-        names.append(str(number) if node.kind == "step" else "the trigger")
+        names.append(
+            str(number)
+            if node.kind == "step"
+            else "the trigger"
+            if node.kind == "trigger"
+            else node.heading  # "Latent condition · BoltDB freelist"
+        )
     return nodes, names
 
 

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from postmortem.diagrams.cascade import index_edges
+from postmortem.diagrams.palette import LIGHT
 from postmortem.diagrams.text import clean
 from postmortem.diagrams.types import Cascade, Node
 
@@ -51,4 +52,13 @@ def cascade_mermaid(c: Cascade) -> str:
     lines = ["flowchart TD"]
     lines += [f'    n{i}["{label(node)}"]' for i, node in enumerate(c.nodes)]
     lines += [f"    n{u} --> n{v}" for u, v in edges]
+    conditions = [f"n{i}" for i, node in enumerate(c.nodes) if node.kind == "condition"]
+    if conditions:
+        # Latent conditions (format 1.1): roots apart from the trigger, in their own colour
+        # and dashed, as in the SVG (a graph without them is written as before).
+        fill, stroke = LIGHT["condition_fill"], LIGHT["condition_stroke"]
+        lines.append(
+            f"    classDef condition fill:{fill},stroke:{stroke},stroke-dasharray:5 3,color:#1f2328"
+        )
+        lines.append(f"    class {','.join(conditions)} condition")
     return "\n".join(lines) + "\n"

@@ -27,6 +27,9 @@ LIGHT: dict[str, str] = {
     "node_stroke": BLUE,
     "trigger_fill": "#fcece3",
     "trigger_stroke": VERMILLION,
+    # A latent condition (format 1.1): a root apart from the trigger, in its own hue.
+    "condition_fill": "#f7ecf2",
+    "condition_stroke": "#A8548A",
     "edge": "#4f5862",
     "axis": "#4f5862",
     "grid": "#dde1e6",
@@ -48,6 +51,8 @@ DARK: dict[str, str] = {
     "node_stroke": SKY_BLUE,
     "trigger_fill": "#3a2216",
     "trigger_stroke": "#F0803C",
+    "condition_fill": "#33202c",
+    "condition_stroke": "#E39BC3",
     "edge": "#a8b1bb",
     "axis": "#a8b1bb",
     "grid": "#30363d",
@@ -69,6 +74,7 @@ CLASSES: dict[str, tuple[tuple[str, str], ...]] = {
     "pm-text-muted": (("fill", "muted"),),
     "pm-box": (("fill", "node_fill"), ("stroke", "node_stroke")),
     "pm-box-trigger": (("fill", "trigger_fill"), ("stroke", "trigger_stroke")),
+    "pm-box-condition": (("fill", "condition_fill"), ("stroke", "condition_stroke")),
     "pm-edge": (("stroke", "edge"),),
     "pm-arrowhead": (("fill", "edge"),),
     "pm-axis": (("stroke", "axis"),),
@@ -77,6 +83,8 @@ CLASSES: dict[str, tuple[tuple[str, str], ...]] = {
     "pm-impact-ongoing": (("stroke", "impact"),),
     "pm-service": (("fill", "service"),),
     "pm-service-ongoing": (("stroke", "service"),),
+    # An impact level (format 1.1): the service's colour, shaded by level, outlined.
+    "pm-level": (("fill", "service"), ("stroke", "service")),
     "pm-event": (("fill", "event"), ("stroke", "bg")),
     "pm-marker-trigger": (("stroke", "marker_trigger"),),
     "pm-marker-detected": (("stroke", "marker_detected"),),
@@ -85,10 +93,14 @@ CLASSES: dict[str, tuple[tuple[str, str], ...]] = {
     "pm-marker-other": (("stroke", "marker_other"),),
 }
 
+# Classes of what only format 1.1 records draw: their dark-mode rules are written only into
+# the pictures that use them, so that a format-1 record's pictures stay as they were.
+WHERE_USED = ("pm-box-condition", "pm-level")
+
 # Text roles and the backgrounds they are drawn on (checked for WCAG AA contrast in tests).
 TEXT_ON: dict[str, tuple[str, ...]] = {
-    "text": ("bg", "node_fill", "trigger_fill"),
-    "muted": ("bg", "node_fill", "trigger_fill"),
+    "text": ("bg", "node_fill", "trigger_fill", "condition_fill"),
+    "muted": ("bg", "node_fill", "trigger_fill", "condition_fill"),
 }
 
 
@@ -98,11 +110,13 @@ def paint(cls: str) -> dict[str, str]:
 
 
 @cache
-def style_sheet() -> str:
-    """The CSS embedded in every diagram: dark-mode overrides, scoped to `.pm-diagram`."""
+def style_sheet(used: frozenset[str] = frozenset()) -> str:
+    """The CSS embedded in every diagram: dark-mode overrides, scoped to `.pm-diagram`
+    (of the WHERE_USED classes, only those in `used`)."""
     rules = "".join(
         f".pm-diagram .{cls}{{{';'.join(f'{prop}:{DARK[role]}' for prop, role in props)}}}"
         for cls, props in CLASSES.items()
+        if cls not in WHERE_USED or cls in used
     )
     # A "continued" note where a tall cascade is cut (parts.py) is for paper: on a screen
     # the parts sit one under the other and read as one picture.

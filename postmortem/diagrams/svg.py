@@ -128,7 +128,7 @@ def document(
         [
             el("title", {"id": f"{base}-title"}, escape(clean(title_text))),
             el("desc", {"id": f"{base}-desc"}, escape(clean(desc_text))),
-            el("style", {}, palette.style_sheet()),
+            el("style", {}, palette.style_sheet(_used(body))),
             el("defs", {}, defs) if defs else "",
             painted(
                 "rect", "pm-bg", {"x": 0, "y": 0, "width": float(width), "height": float(height)}
@@ -137,3 +137,8 @@ def document(
         ]
     )
     return el("svg", root, inner)
+
+
+def _used(body: str) -> frozenset[str]:
+    """The WHERE_USED classes that `body` draws (record text is escaped: no stray quote)."""
+    return frozenset(c for c in palette.WHERE_USED if f'class="{c}"' in body)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from postmortem.diagrams import axis, metrics, page, place, svg
 from postmortem.diagrams.labels import row_labels
 from postmortem.diagrams.text import clean, ellipsize, text_width
-from postmortem.diagrams.types import Span, Timeline
+from postmortem.diagrams.types import LEVELS, Span, Timeline
 
 WIDTH = page.WIDTH
 MARGIN = 12.0
@@ -32,6 +32,12 @@ ROUND = (2, 5, 10, 20, 50, 100, 200, 500, 1000)
 NOTE = "some left unnumbered"
 MARKER_KINDS = ("trigger", "detected", "mitigated", "resolved")
 MARKER_DASH = {"trigger": "", "detected": "5 3", "mitigated": "7 3 2 3", "resolved": ""}
+# Impact levels as shades of the service colour, outlined: three greys on a black and white
+# page, told apart by the legend below the axis.
+SHADE = {"down": "1", "partial": "0.45", "degraded": "0.12"}
+LEGEND_ROW = 18.0
+LEGEND = "Impact level"
+SWATCH = 16.0
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,11 @@ def timeline_svg(t: Timeline, *, title: str, desc: str, id_prefix: str = "pm") -
     """
     prefix = svg.check_prefix(id_prefix)
     spans = ([t.impact] if t.impact else []) + list(t.services)
+    # One row per label: a service's windows (one per impact level over time) share it.
+    rows: dict[str, list[Span]] = {}
+    for span in spans:
+        rows.setdefault(span.label, []).append(span)
+    levels = [level for level in LEVELS if any(s.level == level for s in spans)]
     times = [t.until, *[m.time for m in t.markers], *[e.time for e in t.events]]
     times += [s.start for s in spans] + [s.end for s in spans if s.end is not None]
     start, end = axis.window(times)
@@ -109,8 +120,9 @@ def timeline_svg(t: Timeline, *, title: str, desc: str, id_prefix: str = "pm") -
     # Horizontal placement first: it decides how many rows the labels need. The label
     # column is as wide as its longest label (within limits), the events note included.
     # Labels wrap to two lines and never look alike (labels.py); the events row is a row too.
-    shown = row_labels([s.label for s in spans] + (["Events"] if events else []), COLUMN_MAX, SIZE)
+    shown = row_labels([*rows, *(["Events"] if events else [])], COLUMN_MAX, SIZE)
     widths = [text_width(line, SIZE) for lines in shown for line in lines]
+    widths += [text_width(LEGEND, SIZE)] if levels else []
     column = min(COLUMN_MAX, max([40.0, text_width(zone_text, SIZE), *widths]))
     while True:
         x1 = WIDTH - MARGIN - (ONGOING_STUB + 4 + text_width(ONGOING, EVENT_SIZE) if ongoing else 0)
@@ -130,20 +142,23 @@ def timeline_svg(t: Timeline, *, title: str, desc: str, id_prefix: str = "pm") -
     chart_top = MARGIN + flag_rows * MARKER_ROW + (4 if flag_rows else 0)
     span_mids = []
     y = chart_top
-    for lines in shown[: len(spans)]:
+    for lines in shown[: len(rows)]:
         grown = ROW + LINE * (len(lines) - 1)
         span_mids.append(y + grown / 2)
         y += grown
     dot_y = y + event_rows * EVENT_ROW + 8
     axis_y = (dot_y + 8 if events else y) + 4
     ticks = axis.ticks(start, end, t.tz, max(2, min(10, int((frame.x1 - frame.x0) // 52))))
-    height = axis_y + 6 + 15 + (15 if any(tick.sub for tick in ticks) else 0) + MARGIN
+    legend_y = axis_y + 6 + 15 + (15 if any(tick.sub for tick in ticks) else 0)
+    height = legend_y + (LEGEND_ROW + 4 if levels else 0) + MARGIN
 
     back, front, texts = _axis(frame, ticks, zone_text, chart_top, axis_y)
-    for i, (span, mid) in enumerate(zip(spans, span_mids, strict=True)):
+    for i, (row, mid) in enumerate(zip(rows.values(), span_mids, strict=True)):
         cls = "pm-impact" if t.impact is not None and i == 0 else "pm-service"
         texts += _row_label(shown[i], mid)
-        back.append(_bar(span, frame, t.until, mid, cls))
+        back += [_bar(span, frame, t.until, mid, cls) for span in row]
+    if levels:
+        back += _legend(levels, frame, legend_y + 4 + LEGEND_ROW / 2)
 
     # Markers: a line from the axis up to a flag label beside it.
     for (when, ids), text, slot in zip(groups.items(), flag_texts, flag_slots, strict=True):
@@ -271,20 +286,40 @@ def _axis(
     return grid, front, labels
 
 
+def _shaded(level: str, rect: dict[str, svg.Attr]) -> str:
+    """A bar or swatch of an impact level: the service colour at the level's shade."""
+    attrs = {**rect, "fill-opacity": SHADE[level], "stroke-width": "1", "data-level": level}
+    return svg.painted("rect", "pm-level", attrs)
+
+
+def _legend(levels: list[str], frame: _Frame, mid: float) -> list[str]:
+    """A swatch and the name of each impact level shown, below the axis."""
+    parts = [svg.text(MARGIN, _mid_baseline(mid, SIZE), LEGEND, SIZE, cls="pm-text-muted")]
+    x = frame.x0
+    for level in levels:
+        rect: dict[str, svg.Attr] = {"x": x, "y": mid - BAR / 2, "width": SWATCH, "height": BAR}
+        parts.append(_shaded(level, rect))
+        parts.append(svg.text(x + SWATCH + 5, _mid_baseline(mid, SIZE), level, SIZE))
+        x += SWATCH + 5 + text_width(level, SIZE) + 16
+    return parts
+
+
 def _bar(span: Span, frame: _Frame, until: datetime, mid: float, cls: str) -> str:
     """One bar; an ongoing one stops at `until` with a dashed stub and the word "ongoing"."""
     left = frame.x(span.start)
     right = frame.x(span.end if span.end is not None else until)
     left, right = min(left, right), max(left, right)
     right = max(right, left + 2)  # a zero-length span stays visible
-    parts = [
-        svg.title(clean(span.label)),
-        svg.painted(
-            "rect",
-            cls,
-            {"x": left, "y": mid - BAR / 2, "width": right - left, "height": BAR, "rx": "2"},
-        ),
-    ]
+    rect: dict[str, svg.Attr] = {
+        "x": left,
+        "y": mid - BAR / 2,
+        "width": right - left,
+        "height": BAR,
+        "rx": "2",
+    }
+    title = clean(span.label) + (f" ({span.level})" if span.level else "")
+    bar = _shaded(span.level, rect) if span.level else svg.painted("rect", cls, rect)
+    parts = [svg.title(title), bar]
     if span.end is None:
         parts.append(
             svg.painted(

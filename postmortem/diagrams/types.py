@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 @dataclass(frozen=True)
 class Node:
-    """One box of the cascade: the trigger or a cascade step."""
+    """One box of the cascade: the trigger, a latent condition (a root of its own) or a step."""
 
-    id: str  # "trigger" for the trigger, else the cascade step's id (unique)
+    id: str  # "trigger" for the trigger, else the condition's or cascade step's id (unique)
     heading: str  # shown bold: the component (for the trigger e.g. "Trigger · config")
     time: str | None  # already formatted, e.g. "07:30 PST"
     gist: str  # one line of plain text; wrapped and cut with an ellipsis in the box
-    kind: Literal["trigger", "step"]
+    kind: Literal["trigger", "condition", "step"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,13 @@ class Span:
     label: str
     start: datetime  # tz-aware
     end: datetime | None  # None = ongoing: drawn open-ended up to Timeline.until
+    # How bad (format 1.1): one of LEVELS, shaded so that it prints in black and white. The
+    # windows of one service (one label) share a row, one bar per window.
+    level: str | None = None
+
+
+# Impact levels, worst first: the shading of each bar and the order of the legend.
+LEVELS = ("down", "partial", "degraded")
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def _html_block(value: Any) -> Markup:
     return Markup(html.replace("\r\n", " ").replace("\r", " ").replace("\n", " "))
 
 
-def _items(values: Iterable[str]) -> Markup:
+def _items(values: Iterable[Any]) -> Markup:
     """Markdown fields as the items of one bullet list.
 
     Python-Markdown reads a `- ` line right under an item's paragraph as more of that
@@ -75,9 +75,16 @@ def _items(values: Iterable[str]) -> Markup:
     blocks, items are set apart by blank lines (CommonMark makes that list loose anyway,
     so GitHub shows it as before); lists of one-block items stay tight.
     """
-    items = [_indent(to_markdown(value), 4) for value in values]
+    items = [_item(value) for value in values]
     gap = "\n\n" if any("\n\n" in item for item in items) else "\n"
     return Markup(gap.join(f"- {item}" for item in items))
+
+
+def _item(value: Any) -> str:
+    """One item: Markdown text, or a contributing factor with its id (format 1.1) as code."""
+    if isinstance(value, str):
+        return _indent(to_markdown(value), 4)
+    return f"{code_span(value.id)}: {_indent(to_markdown(value.text), 4)}"
 
 
 def _markdown(value: Any) -> Markup:
