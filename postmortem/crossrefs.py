@@ -137,16 +137,16 @@ def check_named(
             add(("action_items", item.index, "addresses", j), message, "unknown-id")
         if item.completed is None:
             continue
-        loc: Path = ("action_items", item.index, "completed")
+        at: Path = ("action_items", item.index, "completed")
         if named.date is not None and item.completed < named.date:
             message = (
                 f"{item.completed.isoformat()} is before the incident's date "
                 f"{named.date.isoformat()}"
             )
-            add(loc, message, "completed-before-date")
+            add(at, message, "completed-before-date")
         if item.status is not None and item.status != "done":
             message = (
                 f"a completed date with status {item.status!r}: set `status: done`, or leave "
                 "`completed` out until it is done"
             )
-            add(loc, message, "completed-not-done")
+            add(at, message, "completed-not-done")
