@@ -52,13 +52,17 @@ def page_margins() -> tuple[float, float]:
     return float(found[1]) * MM, float(found[2]) * MM
 
 
-def render_set(folder: Path, today: date = date(2026, 11, 30)) -> dict[str, bytes]:
-    """The PDF of every example incident and stress record, by id (records written to `folder`)."""
+def record_paths(folder: Path) -> list[Path]:
+    """The example incidents and the stress records, written to `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = [Path(shutil.copy(p, folder / p.name)) for p in sorted(INCIDENTS.glob("*.yaml"))]
-    paths += stress.write(folder)
+    return paths + stress.write(folder)
+
+
+def render_set(folder: Path, today: date = date(2026, 11, 30)) -> dict[str, bytes]:
+    """The PDF of every example incident and stress record, by id (records written to `folder`)."""
     pdfs = {}
-    for path in paths:
+    for path in record_paths(folder):
         outputs = postmortem.render(path, formats=("pdf",), today=today, source_date_epoch=0)
         pdfs[path.stem] = outputs[f"{path.stem}.pdf"]
     return pdfs

@@ -16,13 +16,20 @@ import stress
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from pdfpages import INCIDENTS, Page, measure, page_margins, render_set
+from pdfpages import INCIDENTS, Page, measure, page_margins, record_paths, render_set
 
 import postmortem
 
 RECORDS = sorted(p.stem for p in INCIDENTS.glob("*.yaml")) + sorted(stress.stress_set())
 # Every page but the last is filled at least this far down its body (see pdfpages.fill).
 MIN_FILL = 0.45
+CAPTION = "How the failure spread"
+# A page may be left this much empty under a graph before it moves (writers/placement.py).
+GAP = 0.2
+# Room for a graph's caption under it, in CSS px: two lines and the space above them.
+CAPTION_ROOM = 60
+# Every part of a graph but the first begins with this note (diagrams/parts.py).
+CONTINUED_FROM_ABOVE = "continued from above"
 COLOPHON = re.compile(r"Rendered by postmortem \S+ from \S+\.yaml\s*\.")
 
 
@@ -36,6 +43,23 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 def pages(pdfs: dict[str, bytes]) -> dict[str, list[Page]]:
     """Every page of every PDF, measured once."""
     return {ident: measure(pdf) for ident, pdf in pdfs.items()}
+
+
+@pytest.fixture(scope="session")
+def graph_heights(
+    pdfs: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, float]:
+    """The height of every record's cascade graph, all its parts, in CSS px (from the HTML)."""
+    folder = tmp_path_factory.mktemp("html")
+    heights = {}
+    for path in record_paths(folder):
+        html = postmortem.render(path, formats=("html",), today=date(2026, 11, 30))
+        svgs = re.findall(
+            r'<svg [^>]*class="pm-diagram pm-cascade"[^>]* height="([\d.]+)"',
+            html[f"{path.stem}.html"].decode(),
+        )
+        heights[path.stem] = sum(map(float, svgs))
+    return heights
 
 
 @pytest.mark.parametrize("ident", RECORDS)
@@ -63,11 +87,56 @@ def test_no_page_ends_with_a_heading(pages: dict[str, list[Page]], ident: str) -
 def test_a_figure_away_from_its_heading_says_where_it_is(
     pages: dict[str, list[Page]], ident: str
 ) -> None:
-    """When the cascade graph is not on the page of its heading, that page names its page."""
+    """When the cascade graph is not on the page of its heading, that page names its page.
+
+    The graph is where it begins: its first part, when it comes in parts.
+    """
     heading = next(p for p in pages[ident] if re.search(r"\bCascade\b", p.body_text))
-    figure = next(p for p in pages[ident] if "How the failure spread" in p.body_text)
+    figure = _graph_pages(pages[ident])[0]
     if figure.number != heading.number:
         assert f"page {figure.number}" in heading.body_text, heading.body_text[:400]
+
+
+def _graph_pages(pages: list[Page]) -> list[Page]:
+    """The pages the cascade graph is on: those of its parts, up to the one of its caption."""
+    last = next(i for i, p in enumerate(pages) if CAPTION in p.body_text)
+    first = last
+    while first > 0 and _continues(pages[first], first == last):
+        first -= 1
+    return pages[first : last + 1]
+
+
+def _continues(page: Page, last: bool) -> bool:
+    """Whether the first part of the graph on `page` continues one on the page before.
+
+    Every part but the first says "continued from above", every part but the last
+    "continued below" (diagrams/parts.py): a page that holds the first part has fewer.
+    """
+    above = page.body_text.count(CONTINUED_FROM_ABOVE)
+    below = page.body_text.count("continued below")
+    return above > 0 and above >= below + last
+
+
+@pytest.mark.parametrize("ident", RECORDS)
+def test_a_graph_that_fits_a_page_is_not_cut(
+    pdfs: dict[str, bytes],
+    pages: dict[str, list[Page]],
+    graph_heights: dict[str, float],
+    ident: str,
+) -> None:
+    """A graph cut over pages leaves no page empty under its first part: the steps fill it."""
+    on = _graph_pages(pages[ident])
+    if len(on) == 1:
+        return
+    _width, height = pdfium.PdfDocument(pdfs[ident])[0].get_size()
+    top, bottom = page_margins()
+    # In CSS px, as the parts' heights are: a point is 4/3 px.
+    body = (height - top - bottom) * 4 / 3
+    tall = graph_heights[ident]
+    # Cut, a graph that fits a page fills the page of its first part; a taller one at
+    # least half of it (its next part could not fill more).
+    least = 1 - GAP if tall + CAPTION_ROOM <= body else 0.5
+    assert on[0].fill >= least, f"{ident}: {tall:.0f} px cut, page {on[0].number} {on[0].fill:.0%}"
 
 
 def _figure_band(page: pdfium.PdfPage, caption: str) -> tuple[int, int, int, int]:
@@ -96,12 +165,19 @@ def _figure_band(page: pdfium.PdfPage, caption: str) -> tuple[int, int, int, int
 
 
 @pytest.mark.parametrize("ident", RECORDS)
-def test_the_cascade_graph_is_centred(pdfs: dict[str, bytes], ident: str) -> None:
+def test_the_cascade_graph_is_centred(
+    pdfs: dict[str, bytes], pages: dict[str, list[Page]], ident: str
+) -> None:
+    """The graph's ink, all its parts together, is as far from both edges of the page."""
     doc = pdfium.PdfDocument(pdfs[ident])
-    caption = "How the failure spread"
-    page = next(p for p in doc if p.get_textpage().search(caption).get_next())
-    left, _top, right, _bottom = _figure_band(page, caption)
-    width = page.get_size()[0]
+    on = _graph_pages(pages[ident])
+    bands = [
+        # Every part but the last ends with the note "continued below" (diagrams/parts.py).
+        _figure_band(doc[p.number - 1], CAPTION if p is on[-1] else "continued below")
+        for p in on
+    ]
+    left, right = min(b[0] for b in bands), max(b[2] for b in bands)
+    width = doc[0].get_size()[0]
     assert abs(left - (width - right)) <= 2, f"{ident}: ink from {left} to {right} of {width}"
 
 

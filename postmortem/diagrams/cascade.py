@@ -164,11 +164,11 @@ def _fit(n: int, edges: list[tuple[int, int]], width: float) -> tuple[layout.Lay
     fits = max(1, int((inner + NODE_GAP) // (BOX_WIDTH + NODE_GAP))) if inner < math.inf else n
     # A layer of more boxes than fit side by side: the natural layout is too wide for sure
     # (and it is the costly one: its crossing search is made for few wide layers).
-    reserve: list[float] = [0.0, PAGE_LANES * LANE_GAP + MARGIN]
+    reserve: list[float] = [0.0, _width(0.0, PAGE_LANES) - 2 * MARGIN]
     if layout.widest_layer(n, edges) <= fits:
         natural = layout.layout(n, edges, [BOX_WIDTH] * n, dummy_width=DUMMY_WIDTH, gap=NODE_GAP)
         lanes = max(natural.side.values(), default=-1) + 1
-        if _span(natural, n) + 2 * MARGIN + (lanes * LANE_GAP + MARGIN if lanes else 0) <= width:
+        if _width(_span(natural, n), lanes) <= width:
             return natural, False
         if lanes:
             reserve = reserve[1:]  # a narrower layout needs lanes all the more
@@ -188,6 +188,15 @@ def _fit(n: int, edges: list[tuple[int, int]], width: float) -> tuple[layout.Lay
         if not lay.side:
             break
     return lay, True
+
+
+def _width(span: float, lanes: int) -> float:
+    """The drawing's width: boxes `span` wide, then `lanes` lanes, and a margin each side.
+
+    The ink reaches the last lane, so the margin right of it is the one left of the boxes:
+    the graph is centred in its picture, and so in the page (and the HTML column).
+    """
+    return span + 2 * MARGIN + ((lanes - 1) * LANE_GAP + MARGIN if lanes else 0)
 
 
 def _span(lay: layout.Layered, n: int) -> float:
@@ -257,7 +266,7 @@ def _draw(c: Cascade, prefix: str, width: float) -> parts.Drawing:
     lanes_left = span + MARGIN
     lane_x = {k: lanes_left + lane * LANE_GAP for k, lane in side.items()}
     lanes = max(side.values(), default=-1) + 1
-    width = span + 2 * MARGIN + (lanes * LANE_GAP + MARGIN if lanes else 0)
+    width = _width(span, lanes)
     shift = MARGIN
 
     def top(v: int) -> float:

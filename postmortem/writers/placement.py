@@ -1,12 +1,16 @@
 """Where the PDF puts the cascade graph: after the steps that fill the page it would leave empty.
 
 WeasyPrint moves a picture that does not fit the rest of a page to the next page whole, and
-it has no page floats to let the text after the picture fill the space left behind. So the
-writer first lays out a probe, the document up to the cascade section; when the graph
-leaves more than `GAP` of a page empty before it there, it counts how many of the section's
-steps fit in that space and lays the document out with the graph after them (the
-template's `cascade_after`; the section then opens with a note that gives the graph's
-page). The probe costs about half a layout (the pages before the graph).
+it has no page floats to let the text after the picture fill the space left behind. A
+graph taller than a page comes in parts (diagrams/parts.py) and the page may break between
+them, so only its first part has to fit. The writer first lays out a probe, the document
+up to the cascade section; the graph is moved when even its first part does not fit under
+the heading and that leaves more than `GAP` of the page empty, or when the first part
+fits but the next does not, and the whole graph would fit a page of its own (or the page
+would stay more than half empty). Then the writer counts how many of the section's steps fit in
+that space and lays the document out with the graph after them (the template's
+`cascade_after`; the section then opens with a note that gives the graph's page). The
+probe costs the pages before the graph and a page or two more.
 
 The measures come from WeasyPrint's laid-out boxes (`Document.pages[i]._page_box`, the tree
 its own drawing code walks), in CSS px from the top of each page.
@@ -22,6 +26,14 @@ from weasyprint.formatting_structure import boxes
 
 # A gap smaller than this share of the page body is left alone: a step or two would fill it.
 GAP = 0.2
+# Under the first part of a graph too tall for any page, a gap up to this share is left
+# alone: the next part could not have filled it either.
+PARTS_GAP = 0.5
+# Room for the graph's caption under it (px): two lines and the space above them.
+CAPTION = 60.0
+# The probe keeps this many parts of the graph: enough to tell where the first part lies
+# and whether the graph fits a page (three parts never do).
+PROBE_PARTS = 2
 # Room kept spare when counting the steps that fit: the list's margin above its first step
 # (about 19 px), borders, rounding.
 SLACK = 24.0
@@ -45,15 +57,26 @@ def place(lay_out: Callable[[int, bool], Any], steps: int) -> Any:
     if not steps:
         return lay_out(0, False)
     first = read_layout(lay_out(0, True), placement_ids(min(steps, PROBE_STEPS)))
-    return lay_out(cascade_after(first, min(steps, PROBE_STEPS)), False)
+    after = cascade_after(first, min(steps, PROBE_STEPS))
+    document = lay_out(after, False)
+    figure = first.extents.get(FIGURE)
+    if after and figure is not None and _cut_but_fits(first, figure):
+        # Moved so as not to be cut, as the probe measured; the margins around it can still
+        # make it too tall for its new page: cut either way, it stays under its heading.
+        moved = read_layout(document, {FIGURE}).extents.get(FIGURE)
+        if moved is not None and moved.last_page > moved.first_page:
+            return lay_out(0, False)
+    return document
 
 
 def probe_html(html: str) -> str:
-    """The document up to the cascade section and its first `PROBE_STEPS` steps.
+    """The document up to the cascade section, the graph's first `PROBE_PARTS` parts and
+    the first `PROBE_STEPS` steps.
 
     That is all the placement reads: where the section starts, the graph's height and the
     steps that fill a page. Laying out the rest would cost as much again.
     """
+    html = _first_parts(html)
     cut = html.find(f'<li id="step-{PROBE_STEPS + 1}"')
     if cut >= 0:
         return html[:cut] + "</ol></section>" + PROBE_END
@@ -62,6 +85,20 @@ def probe_html(html: str) -> str:
     if start < 0 or end < 0:
         return html
     return html[: end + len("</section>")] + PROBE_END
+
+
+def _first_parts(html: str) -> str:
+    """`html` with the cascade graph cut to its first `PROBE_PARTS` parts (each an <svg>)."""
+    figure = html.find(f'<figure id="{FIGURE}"')
+    caption = html.find("<figcaption>", figure)
+    if figure < 0 or caption < 0:
+        return html
+    part = figure
+    for _ in range(PROBE_PARTS + 1):
+        part = html.find("<svg ", part + 1, caption)
+        if part < 0:
+            return html
+    return html[:part] + html[caption:]
 
 
 def placement_ids(steps: int) -> set[str]:
@@ -104,6 +141,9 @@ class Layout:
     ink_before: list[float | None]
     ink: list[float | None]
     extents: dict[str, Extent]
+    # The height of the graph's pictures (its parts), without the caption and the space
+    # WeasyPrint adds to a figure that continues on the next page.
+    graph: float = 0.0
 
 
 def read_layout(document: Any, wanted: set[str]) -> Layout:
@@ -120,6 +160,12 @@ def read_layout(document: Any, wanted: set[str]) -> Layout:
             ident = _id(box)
             if ident in wanted and isinstance(box, boxes.BlockLevelBox):
                 _extend(layout.extents, ident, number, box)
+            if ident == FIGURE:
+                layout.graph += sum(
+                    part.margin_height()
+                    for part, _ in _walk(box, inside)
+                    if isinstance(part, boxes.ReplacedBox)
+                )
             if isinstance(box, (boxes.LineBox, boxes.ReplacedBox)):
                 bottom = box.position_y + box.margin_height()
                 every = bottom if every is None else max(every, bottom)
@@ -166,15 +212,16 @@ def _styled(box: Any, side: str) -> float:
 def cascade_after(layout: Layout, steps: int) -> int:
     """How many steps to put before the cascade graph: 0 to leave it under its heading.
 
-    The graph is moved when it does not start on the page where the section could have
-    started and that page is more than `GAP` empty; it then follows the steps that fill it.
+    The graph is moved when it leaves the page where the section could have started too
+    empty (see `_leaves_gap`), and more than `GAP` of it is there to fill; it then follows
+    the steps that fill it.
     """
     figure = layout.extents.get(FIGURE)
     heading = layout.extents.get(HEADING)
     if figure is None or heading is None or steps == 0:
         return 0
     start = _section_start(layout, heading.first_page)
-    if start is None or figure.first_page == start:
+    if start is None or not _leaves_gap(layout, figure, start):
         return 0
     end = layout.ink_before[start]
     room = layout.body_bottom[start] - (layout.body_top[start] if end is None else end)
@@ -189,6 +236,30 @@ def cascade_after(layout: Layout, steps: int) -> int:
         used += step.height
         fit = number
     return fit
+
+
+def _leaves_gap(layout: Layout, figure: Extent, start: int) -> bool:
+    """Whether the graph, placed under its heading, leaves page `start` too empty.
+
+    Moved whole to a later page, it leaves the space before it (measured by the caller).
+    Its first part on `start` but the next part on the page after: a graph that would fit
+    a page of its own is cut only because of where it starts, so it goes after the steps;
+    a taller one stays unless its first part leaves more than `PARTS_GAP` of the page.
+    """
+    if figure.first_page != start:
+        return True
+    # Its box reaches down the page it breaks on: the ink on the page ends the first part.
+    end = layout.ink[start]
+    if figure.last_page == start or end is None:
+        return False
+    body = _body(layout, start)
+    return _cut_but_fits(layout, figure) or layout.body_bottom[start] - end > PARTS_GAP * body
+
+
+def _cut_but_fits(layout: Layout, figure: Extent) -> bool:
+    """Whether the graph is on more than one page though it would fit one."""
+    body = _body(layout, figure.first_page)
+    return figure.last_page > figure.first_page and layout.graph + CAPTION <= body
 
 
 def _body(layout: Layout, page: int) -> float:
