@@ -97,6 +97,31 @@ def test_a_figure_away_from_its_heading_says_where_it_is(
         assert f"page {figure.number}" in heading.body_text, heading.body_text[:400]
 
 
+@pytest.mark.parametrize("ident", [*RECORDS, "format-1.1"])
+def test_the_steps_after_a_graph_go_on_counting(
+    pdfs: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory, ident: str
+) -> None:
+    """A graph placed after step N splits the numbered list: the next item shows N+1.
+
+    WeasyPrint does not read `<ol start>`; a list restarting at 1 gives two steps one
+    number on paper. (pypdfium2 gives a list marker as a line of its own, `N. `.)
+    """
+    if ident == "format-1.1":  # a short cascade whose graph follows step 2 of 3
+        folder = tmp_path_factory.mktemp("counting")
+        path = folder / "format-1.1.yaml"
+        path.write_bytes((INCIDENTS.parent / "tests/fixtures/valid/format-1.1.yaml").read_bytes())
+        pdf = postmortem.render(path, formats=("pdf",), today=date(2026, 11, 30))
+        data = next(iter(pdf.values()))
+    else:
+        data = pdfs[ident]
+    raw = "".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(data))
+    moved = re.search(r"follows step (\d+)", raw)
+    caption = raw.find("the others below")
+    if moved and caption != -1:
+        following = re.search(r"^(\d+)\. \r?$", raw[caption:], flags=re.M)
+        assert following is not None and int(following.group(1)) == int(moved.group(1)) + 1
+
+
 def _graph_pages(pages: list[Page]) -> list[Page]:
     """The pages the cascade graph is on: those of its parts, up to the one of its caption."""
     last = next(i for i, p in enumerate(pages) if CAPTION in p.body_text)
