@@ -312,3 +312,25 @@ def test_the_json_schema_accepts_the_marks() -> None:
     wrong = yaml.safe_load((HERE / "by-hand.yaml").read_bytes())
     wrong["tags"] = [{"text": "x", "secret": True}]
     assert list(validator.iter_errors(wrong))
+
+
+def test_the_mkdocs_plugin_publishes_the_public_rendition(records: Path, tmp_path: Path) -> None:
+    """`audience: public` in mkdocs.yml: a real `mkdocs build --strict` holds no canary."""
+    from test_mkdocs import make_site, mkdocs
+
+    site = make_site(
+        tmp_path / "site",
+        "      audience: public\n      pdf: true\n      today: 2024-03-20\n",
+        records=sorted(records.glob("*.yaml")),
+    )
+    result = mkdocs(site, "build", "--strict")
+    assert result.returncode == 0, result.stderr
+    built = site / "site"
+    assert (built / "incidents" / "index.html").is_file()
+    assert leaks(built) == {}
+    # The canaries are real: the same site, internal, shows them.
+    (site / "mkdocs.yml").write_text(
+        (site / "mkdocs.yml").read_text().replace("audience: public", "audience: internal")
+    )
+    assert mkdocs(site, "build", "--strict").returncode == 0
+    assert leaks(built) != {}
