@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import subprocess
 import unicodedata
@@ -64,7 +65,9 @@ from postmortem.writers import Options
 from postmortem.writers.index import render_index
 from postmortem.writers.text import to_html
 
-from conftest import png
+from conftest import ROOT, png
+
+TECHDOCS = Path(os.environ.get("POSTMORTEM_TECHDOCS_VENV") or ROOT / ".venv-techdocs")
 
 # --- Values full of the characters that mean something somewhere -------------------------
 
@@ -265,7 +268,8 @@ def as_material(md: str) -> str:
     )
 
 
-MARKDOWN_READERS: dict[str, Callable[[str], str]] = {
+Reader = Callable[[str], str]
+MARKDOWN_READERS: dict[str, Reader] = {
     "markdown-it": as_github,
     "Python-Markdown": as_mkdocs,
     "Python-Markdown+superfences": as_material,
@@ -405,15 +409,22 @@ def assert_same_labels(got: dict[str, str], want: dict[str, str], markers: Marke
 # --- The properties ----------------------------------------------------------------------
 
 
+def check_markdown(
+    got: dict[str, str], want: dict[str, str], markers: Markers, readers: dict[str, Reader]
+) -> None:
+    """The Markdown document and index show every value, in every reader of `readers`."""
+    for name in ("md", "index.md"):
+        for reader, parse in readers.items():
+            expected = expected_text(text_of(parse(want[name])), markers)
+            assert_same_text(text_of(parse(got[name])), expected, f"{name} in {reader}")
+
+
 def check_documents(data: dict[str, Any], folder: Path) -> None:
     """The Markdown and HTML documents, their pictures and both indexes show every value."""
     twin_data, markers = twin(data)
     got = render(data, folder, ("md", "html"))
     want = render(twin_data, folder, ("md", "html"))
-    for name in ("md", "index.md"):
-        for reader, parse in MARKDOWN_READERS.items():
-            expected = expected_text(text_of(parse(want[name])), markers)
-            assert_same_text(text_of(parse(got[name])), expected, f"{name} in {reader}")
+    check_markdown(got, want, markers, MARKDOWN_READERS)
     for name in ("html", "index.html"):
         expected = expected_text(text_of(want[name]), markers)
         assert_same_text(text_of(got[name]), expected, name)
@@ -492,6 +503,65 @@ def test_mermaid_reads_every_label_as_written(
 @given(data=hostile_records(LEFT_TO_RIGHT))
 def test_the_pdf_shows_every_value(folder: Path, data: dict[str, Any]) -> None:
     check_pdf(data, folder)
+
+
+# --- What a Markdown preprocessor of a techdocs site acts on (issue 16) --------------------
+
+# Marks that pymdownx.snippets, pymdownx.critic, plantuml_markdown and
+# markdown_inline_graphviz act on before Python-Markdown knows what is code or text.
+TRIGGERS = [
+    *('--8<-- "secret.txt"', "--8<--", "-8<- 'secret.txt'", ";--8<--"),
+    *("{++", "++}", "{--", "--}", "{~~", "~>", "~~}", "{==", "==}", "{>>", "<<}"),
+    *("::uml::", "::end-uml::", "{% dot a.svg", "%}", "```uml", "    "),
+]
+SECRET = "Canary-file-content"
+
+
+@pytest.fixture(scope="module")
+def techdocs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reader]:
+    """Python-Markdown with techdocs-core's extensions, in its own venv (one process)."""
+    python = TECHDOCS / "bin" / "python"
+    if not python.exists():
+        pytest.fail(f"no {python}: `make test` makes that venv (mkdocs-techdocs-core)")
+    cwd = tmp_path_factory.mktemp("techdocs")
+    (cwd / "secret.txt").write_text(SECRET + "\n", "utf-8")  # what a snippet would paste
+    proc = subprocess.Popen(
+        [str(python), str(Path(__file__).parent / "techdocs_markdown.py")],
+        cwd=cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin, stdout = proc.stdin, proc.stdout
+
+    def read(md: str) -> str:
+        # techdocs-core has no Mermaid fence: it shows the chart's source as code, in
+        # Mermaid's own escapes. Mermaid's parser reads the labels (test above).
+        md = re.sub(r"^```mermaid\n.*?^```$", "", md, flags=re.M | re.S)
+        stdin.write(json.dumps(md) + "\n")
+        stdin.flush()
+        answer = stdout.readline()
+        assert answer, "the techdocs reader stopped (see stderr)"
+        html: str = json.loads(answer)
+        return html
+
+    yield read
+    stdin.close()
+    proc.wait(timeout=60)
+
+
+@pytest.mark.techdocs
+@bounded(60)
+@given(data=hostile_records([*PIECES, *TRIGGERS]))
+def test_a_techdocs_site_shows_every_value(
+    folder: Path, techdocs: Reader, data: dict[str, Any]
+) -> None:
+    twin_data, markers = twin(data)
+    got = render(data, folder, ("md",))
+    want = render(twin_data, folder, ("md",))
+    check_markdown(got, want, markers, {"techdocs-core": techdocs})
 
 
 # --- Issue 15, finding 1 --------------------------------------------------------------------

@@ -277,8 +277,39 @@ def _outside_code(md: str) -> list[str]:
     return [line for i, line in enumerate(md.split("\n")) if i not in code]
 
 
+# The raw HTML our Markdown writer makes itself (writers/inert.py): a block of code or a
+# code span, with no ASCII punctuation but as character references.
+_INERT = r"[^<>!-%'-/:-@\[-`{-~]*(?:&#[0-9]+;[^<>!-%'-/:-@\[-`{-~]*)*"
+# Inline tags the writer makes: a code span's, and emphasis where `*` would pair
+# differently in some reader (writers/marks.py).
+OUR_TAGS = {f"<{s}{t}>" for s in ("", "/") for t in ("code", "em", "strong", "del")}
+OUR_HTML = re.compile(rf"<pre><code>{_INERT}</code></pre>\n?|<code>{_INERT}</code>")
+
+
+def _raw_html(md: str) -> list[str]:
+    """Each raw HTML block of `md`, each inline tag, and each `<code>…</code>` of its source."""
+    found = []
+    for tok in MarkdownIt("commonmark", {"html": True}).enable("table").parse(md):
+        if tok.type == "html_block":
+            found.append(tok.content)
+        tags = [c.content for c in tok.children or () if c.type == "html_inline"]
+        found += [t for t in tags if t not in OUR_TAGS]
+        if tags:
+            found += re.findall(r"<code>.*?</code>", tok.content)
+    return found
+
+
+def assert_only_our_html(md: str, twin_md: str) -> None:
+    """Raw HTML in `md` is the template's own (the twin has it too) or our inert code."""
+    template = set(_raw_html(twin_md))
+    for piece in _raw_html(md):
+        # markdown-it keeps the indentation of a block inside a list item in its content.
+        assert piece in template or OUR_HTML.fullmatch(piece.lstrip(" ")), piece
+
+
 def assert_same_structure(md: str, twin_md: str, pictures: set[str]) -> None:
     """`md` reads, in both parsers, as the template laid out `twin_md`: nothing more."""
+    assert_only_our_html(md, twin_md)
     # The template's cells read the same in both, spacing aside (Python-Markdown trims
     # code spans): GitHub drops a cell's text after a stray `|` and keeps the count.
     twin_headers = _read(_as_github(twin_md)).headers

@@ -65,6 +65,36 @@ def hostile_record(folder: Path) -> Path:
     return path
 
 
+# What a Markdown extension of these sites reads before Python-Markdown sees structure: a
+# snippet line includes a file of the project (techdocs-core turns pymdownx.snippets on, with
+# the build's folder as its base, where `.git/config` may hold the CI's token).
+CANARY = "CANARY-ghp_file-content-must-never-be-published"
+SNIPPET = '--8<-- "secret.txt"'
+TRAPS = [SNIPPET, f"  {SNIPPET}", f";{SNIPPET}", "-8<- 'secret.txt'", "{++inserted++}", "::uml::"]
+
+
+def text_bait(folder: Path) -> Path:
+    """A record with extension syntax in every Markdown place: paragraphs, a code block,
+    list items, table cells, titles."""
+    data: dict[str, Any] = yaml.safe_load((FIXTURES / "valid" / "full.yaml").read_text("utf-8"))
+    data["id"] = "text-bait"
+    data["related"] = []
+    lines = "\n".join(TRAPS)
+    code = "\n".join("    " + t for t in TRAPS)
+    data["summary"] = f"{lines}\n\n{code}\n\n- {SNIPPET}\n- x\n  {SNIPPET}\n"
+    data["trigger"]["description"] = lines
+    data["contributing_factors"] = TRAPS
+    data["lessons"]["went_wrong"] = [*TRAPS, code.strip()]
+    for event, trap in zip(data["timeline"], TRAPS, strict=False):
+        event["event"] = trap
+    data["action_items"][0]["title"] = SNIPPET
+    data["impact"]["services"][0]["name"] = SNIPPET
+    data["impact"]["description"] = f"{SNIPPET}\n\n```\n{SNIPPET}\n```"
+    path = folder / "text-bait.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=False), encoding="utf-8")
+    return path
+
+
 def mkdocs_program(site: str) -> Path:
     if site != "techdocs":
         return MKDOCS
@@ -83,7 +113,7 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     """One site, built with --strict: its `site/` folder."""
     name: str = request.param
     root = tmp_path_factory.mktemp(f"site-{name}")
-    records = [*sorted(INCIDENTS.glob("*.yaml")), hostile_record(root)]
+    records = [*sorted(INCIDENTS.glob("*.yaml")), hostile_record(root), text_bait(root)]
     extra = SITES[name]
     plugin = PLUGIN
     if name == "techdocs":
@@ -94,6 +124,8 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         config.write_text(text.replace("plugins:\n", "plugins:\n  - techdocs-core\n"), "utf-8")
     else:
         site = make_site(root / "project", plugin, extra=extra, records=records)
+    (site / "secret.txt").write_text(CANARY + "\n", "utf-8")
+    (site / "docs" / "secret.txt").write_text(CANARY + "\n", "utf-8")
     result = subprocess.run(
         [str(mkdocs_program(name)), "build", "--strict"],
         cwd=site,
@@ -160,6 +192,16 @@ def test_every_page_holds_our_svg_and_no_mermaid(built: Path) -> None:
         for tag, attrs in (element for part in reading.svgs for element in part):
             assert tag in SVG_TAGS, (ident, tag)  # no <ins>, <mark>, <a>, <img>, <script>
             assert not [name for name, _ in attrs if name.startswith("on")], (ident, tag)
+
+
+def test_no_extension_reads_a_file_into_a_page(built: Path) -> None:
+    """Record text that a Markdown extension would act on stays text, in every place."""
+    for path in built.rglob("*"):
+        if path.is_file() and path.name != "secret.txt":
+            assert CANARY.encode() not in path.read_bytes(), path
+    html = (built / "incidents" / "text-bait" / "index.html").read_text("utf-8")
+    assert html.count("secret.txt") >= 10
+    assert "<ins>" not in html
 
 
 def test_extension_syntax_in_labels_stays_text(built: Path) -> None:

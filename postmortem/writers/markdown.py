@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from postmortem.derive import View
 from postmortem.writers import RenderContext, common_context, environment
+from postmortem.writers.inert import PUNCTUATION
 from postmortem.writers.text import (
     code_span,
     escape_inline,
@@ -45,7 +46,7 @@ def _indent(text: str, width: int | str = 4, first: bool = False, blank: bool = 
 
 # In raw HTML: our own <style> (no record text) and tags are kept; an entity is kept
 # whole; any other ASCII punctuation, in text, becomes a character reference.
-_HTML_PARTS = re.compile(r"(<style>.*?</style>|<[^>]*>|&#?[0-9A-Za-z]+;)|([!-/:-@\[-`{-~])", re.S)
+_HTML_PARTS = re.compile(rf"(<style>.*?</style>|<[^>]*>|&#?[0-9A-Za-z]+;)|([{PUNCTUATION}])", re.S)
 
 
 def _inert(match: re.Match[str]) -> str:

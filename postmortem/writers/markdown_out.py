@@ -4,7 +4,8 @@ The Markdown output is not the author's source passed through: it is re-written 
 parsed tokens, so that renderers which pass raw HTML and any link scheme through
 (Python-Markdown inside MkDocs does) see only inert text where the record had HTML or a
 `javascript:` link. `<`, `>` and `&` become entities, which every Markdown renderer
-shows as the characters themselves.
+shows as the characters themselves. Nothing written is a mark of a Markdown
+preprocessor either (snippets, critic, PlantUML, graphviz): see writers/inert.py.
 """
 
 from __future__ import annotations
@@ -14,38 +15,36 @@ from collections.abc import Sequence
 
 from markdown_it.token import Token
 
+from postmortem.writers.inert import BREAKS, CRITIC_OPEN, code_block_html, code_html
 from postmortem.writers.marks import CLOSES, OPENS, mark, next_char
 from postmortem.writers.tokens import LINE_START as _LINE_START
 from postmortem.writers.tokens import link_allowed, tokens
 
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "~": "&#126;"}
+# `<` and `{` as entities also break every preprocessor's mark (writers/inert.py).
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "~": "&#126;", "{": "&#123;"}
 # Backslash escapes that CommonMark and Python-Markdown both understand.
 _BACKSLASHED = set("\\`*_[]#")
-# Every character but \n that `str.splitlines` (and so Jinja's `indent`) or a Markdown
-# renderer ends a line at. None may reach the output as itself: where a template indents
-# or a renderer splits, it would start a line no escape has looked at. The two Unicode
-# separators are printable and become entities (read back as themselves); the control
-# characters have no entity that both parsers read back and become escaped spaces (a
-# plain one could leave a line blank, or a list marker alone on its line).
-_BREAKS = {"\u2028": "&#8232;", "\u2029": "&#8233;"}
-_BREAKS |= dict.fromkeys("\r\x0b\x0c\x1c\x1d\x1e\x85", "&#32;")
-LINE_BREAKS = "\n" + "".join(_BREAKS)
+LINE_BREAKS = "\n" + "".join(BREAKS)
 
 
 # Every kind of escape in one table, for str.translate (the templates print many values).
 _ESCAPES = (
     {ord(ch): "\\" + ch for ch in _BACKSLASHED}
     | {ord(k): v for k, v in _ENTITIES.items()}
-    | {ord(k): v for k, v in _BREAKS.items()}
+    | {ord(k): v for k, v in BREAKS.items()}
 )
 
 
-# Any character `_ESCAPES` changes: most text has none, and a search costs less than translate.
-_ESCAPABLE = re.compile("[" + re.escape("\\`*_[]#&<>|~" + "".join(_BREAKS)) + "]")
+# Any character `_ESCAPES` changes, or `::`: most text has none, and a search costs less
+# than translate.
+_ESCAPABLE = re.compile("[" + re.escape("\\`*_[]#&<>|~{" + "".join(BREAKS)) + "]|::")
 
 
 def _escaped(text: str) -> str:
-    return text if _ESCAPABLE.search(text) is None else text.translate(_ESCAPES)
+    if _ESCAPABLE.search(text) is None:
+        return text
+    # `::uml::` starts a PlantUML block; no `::` is left, so neither is `uml::`.
+    return text.translate(_ESCAPES).replace("::", "&#58;:")
 
 
 def escape_inline(text: str) -> str:
@@ -135,20 +134,17 @@ def to_markdown_inline(text: str) -> str:
 
 _CODE_BLOCKS = ("fence", "code_block")
 _LISTS = ("bullet_list", "ordered_list")
-# An empty-looking paragraph (an escaped space) that a block of code can follow safely.
+# An empty-looking paragraph (an escaped space): what stands where nothing may.
 _SPACER = "&#32;"
 
 
 def _body(nodes: list[_Node], sep: str = "\n\n") -> str:
-    """Blocks joined by `sep`; a block of code set apart by blank lines, never first.
+    """Blocks joined by `sep`; a block of code (one line of HTML) set apart by blank lines.
 
-    A block of code is written indented, never fenced: Python-Markdown (MkDocs) finds
-    fences only at the start of a line, so a fence inside a list item or a quote (where a
-    template or the field itself puts it) would give its lines to Python-Markdown as
-    Markdown, raw HTML and all. Indented code is code to both parsers at any depth, but
-    only after a paragraph-like block: first in a body it could land on a list marker's
-    line (read as text) or right after a list of the template's, and after a list it
-    would continue the list's last item. There an empty paragraph goes before it.
+    A block of code is neither fenced nor indented but `<pre><code>` on one line
+    (writers/inert.py): Python-Markdown (MkDocs) finds fences only at the start of a line,
+    so a fence inside a list item or a quote gave its lines to Python-Markdown as
+    Markdown, and the verbatim lines of either kind are read by preprocessors first.
     """
     out: list[str] = []
     last = ""
@@ -157,9 +153,6 @@ def _body(nodes: list[_Node], sep: str = "\n\n") -> str:
         if not text:
             continue
         code = node.type in _CODE_BLOCKS
-        if code and (not out or last in _LISTS):
-            out += ["\n\n", _SPACER] if out else [_SPACER]
-            last = "paragraph"
         if out:
             out.append("\n\n" if code or last in _CODE_BLOCKS else sep)
         out.append(text)
@@ -178,11 +171,9 @@ def _block(node: _Node) -> str | None:
         inner = _body(node.children)
         return "\n".join(("> " + line) if line else ">" for line in inner.split("\n"))
     if kind in _CODE_BLOCKS:
-        # The language of a fence is left out: an indented block has no place for it.
-        lines = node.content.rstrip("\n").split("\n")
-        if not "".join(lines).strip():
-            return None
-        return "\n".join(("    " + line) if line else "" for line in lines)
+        # The language of a fence is left out, as our HTML output leaves it out.
+        code = node.content.rstrip("\n")
+        return code_block_html(code + "\n") if code.strip() else None
     if kind == "hr":
         return "***"  # "---" under a line of a tight list item would underline it
     if kind == "table":
@@ -254,6 +245,8 @@ def code_span(code: str, *, cell: bool = False) -> str:
     between: the same visible text in every renderer, and the cell stays whole.
     """
     code = code.replace("\n", " ")  # CommonMark shows a line break in a code span as a space
+    if CRITIC_OPEN.search(code):
+        return code_html(code)  # pymdownx.critic would edit it: verbatim cannot be inert
     unfit = _NOT_IN_CELL_CODE if cell else _NOT_IN_CODE
     if unfit.search(code) is None:
         return _span(code)
@@ -279,8 +272,8 @@ def _span(code: str) -> str:
 # for the start of a title wherever it stands (`"`, `'`: the title then ran on into the
 # next line's text), every line break and whitespace, `|` (GitHub ends a table cell
 # there), and the backtick and backslash (which Python-Markdown's table reader counts
-# wherever they stand in a row).
-_URL_UNSAFE = re.compile(r"[\s()<>|`\\\"'\x00-\x1f\x7f-\x9f]")
+# wherever they stand in a row), and `{` (a critic mark, writers/inert.py).
+_URL_UNSAFE = re.compile(r"[\s()<>|`\\\"'{\x00-\x1f\x7f-\x9f]")
 
 
 def link_destination(url: str) -> str:
