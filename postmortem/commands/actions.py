@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from postmortem.commands import common
-from postmortem.errors import EXIT_INVALID, EXIT_USAGE
+from postmortem.errors import EXIT_INVALID
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -26,18 +26,13 @@ def run(
 ) -> None:
     """Print the matching action items; exit 1 on an invalid record or (if asked) overdue."""
     from postmortem.actions import FORMATTERS, collect
-    from postmortem.checker import check_paths
     from postmortem.diagnostics import format_text, sort_issues
     from postmortem.summary import RecordSummary
 
     settings = common.settings(
         today=common.day(today), audience=audience.lower() if audience else None
     )
-    paths = common.paths(paths, settings)
-    results = check_paths(paths, settings.policy(audience=True))
-    if not results:
-        common.say(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}")
-        sys.exit(EXIT_USAGE)
+    results = common.checked(paths, settings, settings.policy(audience=True))
     for issue in sort_issues(i for r in results for i in r.issues):
         click.echo(format_text(issue), err=True)
     found = collect(

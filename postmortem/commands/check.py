@@ -7,27 +7,16 @@ import sys
 import click
 
 from postmortem.commands import common
-from postmortem.errors import EXIT_INVALID, EXIT_USAGE
+from postmortem.errors import EXIT_INVALID
 
 
 def run(paths: tuple[str, ...], output_format: str, quiet: bool, strict: bool = False) -> None:
     """Check the records under PATHS, print the issues, exit 0, 1 or 2 (warnings: 1 if strict)."""
-    from postmortem.checker import check_paths
-    from postmortem.diagnostics import format_github, format_json, format_text, sort_issues
+    from postmortem.diagnostics import sort_issues
 
-    settings = common.settings()
-    paths = common.paths(paths, settings)
-    results = check_paths(paths, settings.policy())
-    if not results:
-        common.say(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}")
-        sys.exit(EXIT_USAGE)
+    results = common.checked(paths, common.settings())
     issues = sort_issues(i for r in results for i in r.issues)
-    if output_format == "json":
-        click.echo(format_json(issues))
-    else:
-        fmt = format_github if output_format == "github" else format_text
-        for issue in issues:
-            click.echo(fmt(issue))
+    common.print_issues(issues, output_format)
     bad = sum(1 for r in results if not r.ok or (strict and r.issues))
     if not quiet and output_format == "text":
         errors = sum(1 for i in issues if i.severity == "error")

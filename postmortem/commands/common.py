@@ -13,7 +13,9 @@ from postmortem.errors import EXIT_USAGE
 if TYPE_CHECKING:
     from datetime import date, datetime
 
+    from postmortem.checker import Policy, Result
     from postmortem.config import Settings
+    from postmortem.diagnostics import Issue
     from postmortem.writers import Options
 
 
@@ -72,3 +74,30 @@ def render_options(settings: Settings, pdf_variant: str | None) -> Options:
         source_date_epoch=source_date_epoch(),
         pdf_variant=pdf_variant.lower() if pdf_variant else None,
     )
+
+
+def checked(
+    given: tuple[str, ...], settings: Settings, policy: Policy | None = None
+) -> list[Result]:
+    """The records under the PATHs given (or the incidents folder), checked with `policy`
+    (default: the settings'); exit 2 if there is none."""
+    from postmortem.checker import check_paths
+
+    paths_ = paths(given, settings)
+    results = check_paths(paths_, policy or settings.policy())
+    if not results:
+        say(f"Error: no *.yaml or *.yml records found in {', '.join(paths_)}")
+        sys.exit(EXIT_USAGE)
+    return results
+
+
+def print_issues(issues: list[Issue], output_format: str) -> None:
+    """Issues on stdout in the format `--format` chose (check's and review's printers)."""
+    from postmortem.diagnostics import format_github, format_json, format_text
+
+    if output_format == "json":
+        click.echo(format_json(issues))
+        return
+    fmt = format_github if output_format == "github" else format_text
+    for issue in issues:
+        click.echo(fmt(issue))

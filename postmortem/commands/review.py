@@ -7,31 +7,22 @@ import sys
 import click
 
 from postmortem.commands import common
-from postmortem.errors import EXIT_INVALID, EXIT_USAGE
+from postmortem.errors import EXIT_INVALID
 
 
 def run(paths: tuple[str, ...], output_format: str, quiet: bool, strict: bool) -> None:
     """Check and review the records under PATHS, print the issues, exit 0, 1 or 2."""
-    from postmortem.checker import check_paths
-    from postmortem.diagnostics import format_github, format_json, format_text, sort_issues
+    from postmortem.diagnostics import sort_issues
     from postmortem.review import review_result
 
     settings = common.settings()
-    paths = common.paths(paths, settings)
-    results = check_paths(paths, settings.policy())
-    if not results:
-        common.say(f"Error: no *.yaml or *.yml records found in {', '.join(paths)}")
-        sys.exit(EXIT_USAGE)
+    results = common.checked(paths, settings)
     ignore = settings["review_ignore"] or ()
     found = [i for r in results for i in review_result(r, ignore=ignore, strict=strict)]
-    issues = sort_issues([*(i for r in results for i in r.issues), *found])
-    # The printers of `check`, so that both commands print alike.
-    if output_format == "json":
-        click.echo(format_json(issues))
-    else:
-        fmt = format_github if output_format == "github" else format_text
-        for issue in issues:
-            click.echo(fmt(issue))
+    # Check's issues and the findings, printed as `check` prints.
+    common.print_issues(
+        sort_issues([*(i for r in results for i in r.issues), *found]), output_format
+    )
     bad = sum(1 for r in results if not r.ok)
     if not quiet and output_format == "text":
         summary = f"{len(results) - bad} record(s) reviewed, {len(found)} finding(s)"
