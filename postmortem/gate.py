@@ -59,7 +59,7 @@ def check_gate(result: Result, policy: Policy) -> None:
     issues = []
     severity = _PLACEHOLDER_SEVERITY.get(status)
     if severity is not None:
-        for loc, text in _texts(result.document.data, ()):
+        for loc, text in texts(result.document.data):
             if is_placeholder(text):
                 line, col = result.document.position(loc)
                 shown = " ".join(text.split())
@@ -85,16 +85,16 @@ def check_gate(result: Result, policy: Policy) -> None:
         result.incident = None
 
 
-def _texts(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+def texts(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
     """Every text in a record's plain data, with where it is."""
     if isinstance(value, str):
         yield loc, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _texts(item, (*loc, key))
+            yield from texts(item, (*loc, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _texts(item, (*loc, index))
+            yield from texts(item, (*loc, index))
 
 
 def _dotted(loc: Loc) -> str:

@@ -342,14 +342,8 @@ def placeholder(incident: Incident, data: dict[str, Any]) -> Iterator[Finding]:
     if gate.checks_placeholders(incident.status):
         return
 
-    def walk(value: Any, path: Path) -> Iterator[Finding]:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                yield from walk(item, (*path, key))
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                yield from walk(item, (*path, i))
-        elif isinstance(value, str) and gate.is_placeholder(value):
+    for path, value in gate.texts(data):
+        if gate.is_placeholder(value):
             start = len(value) - len(value.lstrip())
             yield Finding(
                 "placeholder",
@@ -359,8 +353,6 @@ def placeholder(incident: Incident, data: dict[str, Any]) -> Iterator[Finding]:
                 start,
                 start + len(gate.PLACEHOLDER),
             )
-
-    yield from walk(data, ())
 
 
 CHECKS: list[Callable[[Incident, dict[str, Any]], Iterator[Finding]]] = [
