@@ -22,6 +22,7 @@ from postmortem.zones import zone_problem
 
 if TYPE_CHECKING:
     from postmortem.checker import Policy
+    from postmortem.writers import Options
 
 FORMATS = ("md", "html", "pdf")
 
@@ -167,6 +168,20 @@ class Settings:
             audience=self["audience"]
             if (publish if audience is None else audience)
             else "internal",
+        )
+
+    def render_options(self, pdf_variant: str | None = None) -> Options:
+        """The render options of `render`, `index` (which must match the shards') and the
+        MkDocs plugin: one place. Raises PostmortemError for a bad SOURCE_DATE_EPOCH."""
+        from postmortem.writers import Options, source_date_epoch
+
+        return Options(
+            formats=self["formats"],
+            templates=self["templates"],
+            page_size=self["page_size"],
+            today=self.today,
+            source_date_epoch=source_date_epoch(),
+            pdf_variant=pdf_variant.lower() if pdf_variant else None,
         )
 
 

@@ -43,7 +43,6 @@ from postmortem.diagnostics import format_text, sort_issues
 from postmortem.errors import PostmortemError, UsageError
 from postmortem.pipeline import Summary, build, write_index
 from postmortem.sinks import MemorySink
-from postmortem.writers import Options, source_date_epoch
 
 log = get_plugin_logger(__name__)
 
@@ -143,7 +142,7 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
         self._prefix = site_prefix(self.config.prefix)
         try:
             settings = load_settings(cwd=root)
-            epoch = source_date_epoch()
+            options = settings.render_options()
         except ConfigError as exc:
             raise PluginError("\n".join(format_text(i) for i in exc.issues)) from None
         except PostmortemError as exc:
@@ -151,12 +150,12 @@ class PostmortemPlugin(BasePlugin[PostmortemConfig]):
         if self.config.audience is not None:
             settings.set("audience", self.config.audience, "mkdocs.yml")
         self._policy = settings.policy(publish=True)
-        self._options = Options(
+        # The site's pages are Markdown (and the PDFs, with `pdf: true`), whatever the
+        # project's `formats` says for `postmortem render`.
+        self._options = replace(
+            options,
             formats=("md", "pdf") if self.config.pdf else ("md",),
-            templates=settings["templates"],
-            page_size=settings["page_size"],
-            today=self.config.today or settings.today,
-            source_date_epoch=epoch,
+            today=self.config.today or options.today,
         )
         self._watch = [folder] + ([settings.file] if settings.file else [])
         return config

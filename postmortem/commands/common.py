@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from postmortem.checker import Policy, Result
     from postmortem.config import Settings
     from postmortem.diagnostics import Issue
-    from postmortem.writers import Options
 
 
 def say(text: str, *, err: bool = True) -> None:
@@ -60,20 +59,6 @@ def paths(given: tuple[str, ...], settings: Settings, option: str = "PATH") -> t
 def day(value: datetime | None) -> date | None:
     """The date of a `click.DateTime` option's value."""
     return value.date() if value is not None else None
-
-
-def render_options(settings: Settings, pdf_variant: str | None) -> Options:
-    """The render options of `render` and of `index` (which must match the shards'): one place."""
-    from postmortem.writers import Options, source_date_epoch
-
-    return Options(
-        formats=settings["formats"],
-        templates=settings["templates"],
-        page_size=settings["page_size"],
-        today=settings.today,
-        source_date_epoch=source_date_epoch(),
-        pdf_variant=pdf_variant.lower() if pdf_variant else None,
-    )
 
 
 def checked(

@@ -37,7 +37,7 @@ def run(
         audience=audience.lower() if audience else None,
     )
     outdir = str(settings["output"])
-    options = common.render_options(settings, None)
+    options = settings.render_options()
     policy = settings.policy(publish=True)
     sources = [Path(r) for r in common.paths(records, settings, "--records")]
     summary = join_shards([Path(s) for s in shards], Path(outdir), options, policy, sources)

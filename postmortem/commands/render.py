@@ -53,7 +53,7 @@ def run(
     if settings["templates"] is not None and not Path(settings["templates"]).is_dir():
         common.say(f"Error: the templates folder {settings['templates']} does not exist")
         sys.exit(EXIT_USAGE)
-    options = common.render_options(settings, pdf_variant)
+    options = settings.render_options(pdf_variant)
     try:  # no records, an unusable folder, a write that fails: `Error: …` (see cli._Group)
         summary = build(
             paths,
