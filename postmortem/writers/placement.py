@@ -137,7 +137,8 @@ class Layout:
 
     body_top: list[float]
     body_bottom: list[float]
-    # Per page, the bottom of the last line or picture: outside the cascade section, and all.
+    # Per page, the bottom of the last line or picture: before the cascade section (in the
+    # document's order), and all.
     ink_before: list[float | None]
     ink: list[float | None]
     extents: dict[str, Extent]
@@ -149,6 +150,8 @@ class Layout:
 def read_layout(document: Any, wanted: set[str]) -> Layout:
     """Measure the pages of a WeasyPrint `Document` for the elements named in `wanted`."""
     layout = Layout([], [], [], [], {})
+    # Past the section once a box of it was seen: what follows it is not "before".
+    seen = False
     for number, page in enumerate(document.pages):
         page_box = page._page_box
         top = page_box.content_box_y()
@@ -157,6 +160,7 @@ def read_layout(document: Any, wanted: set[str]) -> Layout:
         before: float | None = None
         every: float | None = None
         for box, inside in _walk(page_box, False):
+            seen = seen or inside
             ident = _id(box)
             if ident in wanted and isinstance(box, boxes.BlockLevelBox):
                 _extend(layout.extents, ident, number, box)
@@ -169,7 +173,7 @@ def read_layout(document: Any, wanted: set[str]) -> Layout:
             if isinstance(box, (boxes.LineBox, boxes.ReplacedBox)):
                 bottom = box.position_y + box.margin_height()
                 every = bottom if every is None else max(every, bottom)
-                if not inside:
+                if not seen:
                     before = bottom if before is None else max(before, bottom)
         layout.ink_before.append(before)
         layout.ink.append(every)
