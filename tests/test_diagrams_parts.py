@@ -73,3 +73,21 @@ def test_a_cascade_in_parts_has_no_sliver(c: Cascade) -> None:
     assert all(h <= page.HEIGHT for h in heights)
     if len(heights) > 1:
         assert min(heights) >= max(heights) / 2, heights
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(_cascades(), st.data())
+def test_dropping_the_notes_of_a_cut_leaves_the_rest(c: Cascade, data: st.DataObject) -> None:
+    """`drop_notes` takes out the two notes of the cuts it is given, and nothing else."""
+    drawn = cascade_parts(c, title="t", desc="d")
+    cuts = set(data.draw(st.lists(st.integers(1, max(1, len(drawn) - 1)), max_size=3)))
+    markup = "".join(drawn)
+    kept = parts.drop_notes(markup, cuts)
+    for cut in range(1, len(drawn)):
+        shown = kept.count(f'data-cut="{cut}"')
+        assert shown == (0 if cut in cuts else 2), (cut, cuts, shown)
+    # Nothing but the notes went: the rest reads the same, the parts the same size.
+    assert re.sub(r'<g class="pm-continued".*?</g>', "", kept) == re.sub(
+        r'<g class="pm-continued".*?</g>', "", markup
+    )
+    assert _HEIGHT.findall(kept) == _HEIGHT.findall(markup)
