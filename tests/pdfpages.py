@@ -116,6 +116,18 @@ def measure(pdf: bytes) -> list[Page]:
     return pages
 
 
+def notes(page: pdfium.PdfPage, words: tuple[str, ...]) -> list[str]:
+    """Which of `words` the page shows, each time it does, from the top of the page down."""
+    text = page.get_textpage()
+    found = []
+    for word in words:
+        search = text.search(word)
+        while (hit := search.get_next()) is not None:
+            # PDF y runs up the page: the higher the box, the nearer the top.
+            found.append((-text.get_charbox(hit[0])[3], word))
+    return [word for _y, word in sorted(found)]
+
+
 def _last_heading(
     text: pdfium.PdfTextPage, marks: list[tuple[float, str]], width: float, body_bottom: float
 ) -> str | None:

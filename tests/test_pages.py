@@ -6,6 +6,7 @@ PDF once per session; every page is read back (tests/pdfpages.py) and measured.
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,7 @@ import stress
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from pdfpages import INCIDENTS, Page, measure, page_margins, record_paths, render_set
+from pdfpages import INCIDENTS, Page, measure, notes, page_margins, record_paths, render_set
 
 import postmortem
 
@@ -28,8 +29,10 @@ CAPTION = "How the failure spread"
 GAP = 0.2
 # Room for a graph's caption under it, in CSS px: two lines and the space above them.
 CAPTION_ROOM = 60
-# Every part of a graph but the first begins with this note (diagrams/parts.py).
+# A part of a graph that a page break cuts from the one before begins with this note, the
+# one before ends with "continued below" (diagrams/parts.py).
 CONTINUED_FROM_ABOVE = "continued from above"
+CONTINUED_BELOW = "continued below"
 COLOPHON = re.compile(r"Rendered by postmortem \S+ from \S+\.yaml\s*\.")
 
 
@@ -120,6 +123,30 @@ def test_the_steps_after_a_graph_go_on_counting(
     if moved and caption != -1:
         following = re.search(r"^(\d+)\. \r?$", raw[caption:], flags=re.M)
         assert following is not None and int(following.group(1)) == int(moved.group(1)) + 1
+
+
+@pytest.mark.parametrize("ident", RECORDS)
+def test_a_graph_says_continued_only_where_the_page_breaks(
+    pdfs: dict[str, bytes], ident: str
+) -> None:
+    """Two parts of a graph on one page are one picture to the reader: no note between them.
+
+    Each cut the page breaks at has both notes, "continued below" at the foot of one page
+    and "continued from above" at the head of the next.
+    """
+    doc = pdfium.PdfDocument(pdfs[ident])
+    shown = [notes(page, (CONTINUED_BELOW, CONTINUED_FROM_ABOVE)) for page in doc]
+    for number, words in enumerate(shown, start=1):
+        # "continued from above" only at the head of a page, "continued below" at its foot.
+        assert words in (
+            [],
+            [CONTINUED_FROM_ABOVE],
+            [CONTINUED_BELOW],
+            [CONTINUED_FROM_ABOVE, CONTINUED_BELOW],
+        ), f"{ident}: page {number} notes a cut it does not break at: {words}"
+    for number, (here, after) in enumerate(itertools.pairwise(shown), start=1):
+        ends, opens = here[-1:] == [CONTINUED_BELOW], after[:1] == [CONTINUED_FROM_ABOVE]
+        assert ends == opens, f"{ident}: pages {number} and {number + 1}: {here} / {after}"
 
 
 def _graph_pages(pages: list[Page]) -> list[Page]:

@@ -22,7 +22,7 @@ Suggested page CSS: `svg.pm-diagram { max-width: 100%; height: auto; }`.
 Pictures are drawn for the page (`page.py`): at most 640 units wide, to be shown one unit
 to one CSS pixel, so that their text is as large on paper as it was drawn. `cascade_parts`
 cuts a cascade taller than a page into `<svg>` parts (class `pm-continued` marks the notes
-where it is cut, hidden on screens).
+where it is cut, hidden on screens; `data-cut` numbers the cut, for `parts.drop_notes`).
 """
 
 from __future__ import annotations

@@ -345,7 +345,9 @@ def cascade_parts(
 
     Each part is an `<svg>` of its own (so that a page can break between them); an arrow
     that crosses a cut runs off the bottom of one part and on at the top of the next,
-    with a note "continued" at both ends. One part when the drawing fits.
+    with a note "continued" at both ends (the PDF keeps the notes only where its page
+    breaks: `parts.drop_notes`). Parts as even as whole layers allow. One part when the
+    drawing fits.
     """
     prefix = svg.check_prefix(id_prefix)
     drawing = _draw(c, prefix, width)

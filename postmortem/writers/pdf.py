@@ -22,10 +22,11 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from postmortem.archive import ATTACHMENT_DESCRIPTION, RECORD_MIME_TYPE, attachment_name
 from postmortem.derive import View
+from postmortem.diagrams.parts import drop_notes
 from postmortem.paths import Picture, read_picture
 from postmortem.writers import RenderContext, builtin_templates
 from postmortem.writers.html import render_html_text
-from postmortem.writers.placement import place, probe_html
+from postmortem.writers.placement import place, probe_html, shared_cuts
 
 TEMPLATE = "pdf.html.j2"
 
@@ -143,9 +144,18 @@ def render_pdf(view: View, ctx: RenderContext) -> bytes:
     # it (placement.py): a probe of the pages up to the graph decides, then the layout.
     # One font configuration for the probe and the layout: the bundled fonts load once.
     fonts = FontConfiguration()
-    document = place(
-        lambda after, probe: _layout(view, ctx, options, fonts, after, probe), len(view.steps)
-    )
+    final = [0]  # where the graph went: the last layout's `after`, not a probe's
+
+    def lay_out(after: int, probe: bool, quiet: frozenset[int] = frozenset()) -> Any:
+        final[0] = final[0] if probe else after
+        return _layout(view, ctx, options, fonts, after, probe, quiet)
+
+    document = place(lay_out, len(view.steps))
+    # A "continued" note is for a cut the page breaks at (diagrams/parts.py); without the
+    # others, every part keeps its size and the pages are laid out as before.
+    shared = shared_cuts(document)
+    if shared:
+        document = lay_out(final[0], False, frozenset(shared))
     # write_pdf() with no target returns the document's bytes (WeasyPrint ships no types);
     # it writes the fonts, so it runs on the PDF's own clock.
     with font_clock(pdf_moment(view, ctx.options.source_date_epoch)):
@@ -160,9 +170,11 @@ def _layout(
     fonts: FontConfiguration,
     cascade_after: int,
     probe: bool,
+    quiet: frozenset[int],
 ) -> Any:
     """The record laid out in pages by WeasyPrint (a `weasyprint.Document`); with `probe`,
-    only its part up to the cascade (placement.probe_html)."""
+    only its part up to the cascade (placement.probe_html); without the "continued" notes
+    of the cuts in `quiet`."""
     assets = builtin_templates()
     html = render_html_text(
         view,
@@ -175,7 +187,7 @@ def _layout(
     )
     fetcher = LocalFetcher(assets, ctx.record_dir, ctx.pictures)
     source = weasyprint.HTML(
-        string=probe_html(html) if probe else html,
+        string=probe_html(html) if probe else drop_notes(html, set(quiet)),
         base_url=ctx.record_dir.resolve().as_uri() + "/",
         url_fetcher=fetcher,
     )

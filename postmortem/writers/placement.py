@@ -18,6 +18,7 @@ its own drawing code walks), in CSS px from the top of each page.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -178,6 +179,20 @@ def read_layout(document: Any, wanted: set[str]) -> Layout:
         layout.ink_before.append(before)
         layout.ink.append(every)
     return layout
+
+
+def shared_cuts(document: Any) -> set[int]:
+    """The cuts of the cascade graph no page breaks at: k where parts k and k+1 (from 1)
+    lie on one page. A part is a picture, never cut: one box on one page."""
+    pages = [
+        number
+        for number, page in enumerate(document.pages)
+        for figure, _ in _walk(page._page_box, False)
+        if _id(figure) == FIGURE
+        for part, _ in _walk(figure, False)
+        if isinstance(part, boxes.ReplacedBox)
+    ]
+    return {k for k, (a, b) in enumerate(itertools.pairwise(pages), start=1) if a == b}
 
 
 def _walk(box: Any, inside: bool) -> Iterator[tuple[Any, bool]]:
