@@ -59,8 +59,8 @@ def test_the_probe_decides_as_the_whole_document_would(
     lay_out, steps = lay_outs[ident]
     counted = min(steps, PROBE_STEPS)
     wanted = placement_ids(counted)
-    probe = read_layout(lay_out(0, True), wanted)
-    whole = read_layout(lay_out(0, False), wanted)
+    probe = read_layout(lay_out(0, True, frozenset()), wanted)
+    whole = read_layout(lay_out(0, False, frozenset()), wanted)
     assert cascade_after(probe, counted) == cascade_after(whole, counted)
     # What the decision reads: where the section starts and what is before it, the
     # heading, where the graph starts and its first parts, and each step's height.

@@ -26,7 +26,7 @@ from postmortem.diagrams.parts import drop_notes
 from postmortem.paths import Picture, read_picture
 from postmortem.writers import RenderContext, builtin_templates
 from postmortem.writers.html import render_html_text
-from postmortem.writers.placement import place, probe_html, shared_cuts
+from postmortem.writers.placement import place, probe_html
 
 TEMPLATE = "pdf.html.j2"
 
@@ -141,21 +141,14 @@ def render_pdf(view: View, ctx: RenderContext) -> bytes:
         "attachments": [source_attachment(view, ctx)] if ctx.source else None,
     }
     # A cascade graph that would leave a page half empty goes after the steps that fill
-    # it (placement.py): a probe of the pages up to the graph decides, then the layout.
+    # it (placement.py): a probe of the pages up to the graph decides, then the layout
+    # (and once more when two parts of the graph share a page, for its notes).
     # One font configuration for the probe and the layout: the bundled fonts load once.
     fonts = FontConfiguration()
-    final = [0]  # where the graph went: the last layout's `after`, not a probe's
-
-    def lay_out(after: int, probe: bool, quiet: frozenset[int] = frozenset()) -> Any:
-        final[0] = final[0] if probe else after
-        return _layout(view, ctx, options, fonts, after, probe, quiet)
-
-    document = place(lay_out, len(view.steps))
-    # A "continued" note is for a cut the page breaks at (diagrams/parts.py); without the
-    # others, every part keeps its size and the pages are laid out as before.
-    shared = shared_cuts(document)
-    if shared:
-        document = lay_out(final[0], False, frozenset(shared))
+    document = place(
+        lambda after, probe, quiet: _layout(view, ctx, options, fonts, after, probe, quiet),
+        len(view.steps),
+    )
     # write_pdf() with no target returns the document's bytes (WeasyPrint ships no types);
     # it writes the fonts, so it runs on the PDF's own clock.
     with font_clock(pdf_moment(view, ctx.options.source_date_epoch)):

@@ -47,27 +47,42 @@ HEADING = "h-cascade"
 FIGURE = "figure-cascade"
 
 
-def place(lay_out: Callable[[int, bool], Any], steps: int) -> Any:
+# `lay_out(after, probe, quiet)`: the record laid out by WeasyPrint with the graph after
+# `after` steps (0: under its heading); with `probe`, only the part that decides (see
+# `probe_html`); without the "continued" notes of the cuts in `quiet`.
+LayOut = Callable[[int, bool, frozenset[int]], Any]
+NOTHING: frozenset[int] = frozenset()
+
+
+def place(lay_out: LayOut, steps: int) -> Any:
     """The document laid out with the cascade graph where it leaves no page half empty.
 
-    `lay_out(after, probe)` lays the record out with the graph after that many steps (0:
-    under its heading); with `probe`, only the part that decides (see `probe_html`). The
-    probe is measured, the number of steps that fill the gap the graph would leave is
-    counted from it, and the document is laid out once more, for good.
+    The probe is measured, the number of steps that fill the gap the graph would leave is
+    counted from it, and the document is laid out once more, for good. A "continued" note
+    is for a cut the page breaks at (diagrams/parts.py): when two parts of the graph share
+    a page, the document is laid out again without the note between them (every part
+    keeps its size, so the pages do not change).
     """
+    document, after = _placed(lay_out, steps)
+    shared = shared_cuts(document)
+    return lay_out(after, False, frozenset(shared)) if shared else document
+
+
+def _placed(lay_out: LayOut, steps: int) -> tuple[Any, int]:
+    """The document with the graph placed, and the number of steps before the graph."""
     if not steps:
-        return lay_out(0, False)
-    first = read_layout(lay_out(0, True), placement_ids(min(steps, PROBE_STEPS)))
+        return lay_out(0, False, NOTHING), 0
+    first = read_layout(lay_out(0, True, NOTHING), placement_ids(min(steps, PROBE_STEPS)))
     after = cascade_after(first, min(steps, PROBE_STEPS))
-    document = lay_out(after, False)
+    document = lay_out(after, False, NOTHING)
     figure = first.extents.get(FIGURE)
     if after and figure is not None and _cut_but_fits(first, figure):
         # Moved so as not to be cut, as the probe measured; the margins around it can still
         # make it too tall for its new page: cut either way, it stays under its heading.
         moved = read_layout(document, {FIGURE}).extents.get(FIGURE)
         if moved is not None and moved.last_page > moved.first_page:
-            return lay_out(0, False)
-    return document
+            return lay_out(0, False, NOTHING), 0
+    return document, after
 
 
 def probe_html(html: str) -> str:
