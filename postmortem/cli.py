@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import datetime
+from typing import Any
 
 import click
 
@@ -205,22 +206,7 @@ def new_command(ident: str, folder: str | None, title: str | None, day: datetime
 @site_option("audience")
 @site_option("quiet")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written or removed.")
-def render_command(
-    paths: tuple[str, ...],
-    outdir: str | None,
-    formats: tuple[str, ...] | None,
-    templates: str | None,
-    page_size: str | None,
-    pdf_variant: str | None,
-    today: datetime | None,
-    jobs: int | None,
-    force: bool,
-    shard: tuple[int, int] | None,
-    require_status: str | None,
-    audience: str | None,
-    quiet: bool,
-    verbose: bool,
-) -> None:
+def render_command(**options: Any) -> None:
     """Render incident records to Markdown, HTML and PDF.
 
     Records are checked first, exactly as `check` does: an invalid record is reported
@@ -249,22 +235,7 @@ def render_command(
     """
     from postmortem.commands import render
 
-    render.run(
-        paths,
-        outdir,
-        formats,
-        templates,
-        page_size,
-        pdf_variant,
-        today,
-        jobs,
-        force,
-        shard,
-        quiet,
-        verbose,
-        require_status,
-        audience,
-    )
+    render.run(**options)
 
 
 @cli.command("index", context_settings=CONTEXT)
@@ -286,16 +257,7 @@ def render_command(
 @site_option("today")
 @site_option("audience", help="The audience the shards were rendered for (default: internal).")
 @site_option("quiet")
-def index_command(
-    shards: tuple[str, ...],
-    records: tuple[str, ...],
-    outdir: str | None,
-    formats: tuple[str, ...] | None,
-    templates: str | None,
-    today: datetime | None,
-    audience: str | None,
-    quiet: bool,
-) -> None:
+def index_command(**options: Any) -> None:
     """Join the output folders of `render --shard K/N` into one site with its index.
 
     Copies every shard's documents into the output folder, merges their manifests and
@@ -312,7 +274,7 @@ def index_command(
     """
     from postmortem.commands import index
 
-    index.run(shards, records, outdir, formats, templates, today, quiet, audience)
+    index.run(**options)
 
 
 @cli.command("actions", context_settings=CONTEXT)
@@ -343,16 +305,7 @@ def index_command(
     "--fail-on-overdue", is_flag=True, help="Exit 1 when any listed open item is overdue."
 )
 @site_option("audience", help="public: only the items (and wordings) the records make public.")
-def actions_command(
-    paths: tuple[str, ...],
-    statuses: tuple[str, ...],
-    overdue: bool,
-    owner: str | None,
-    output_format: str,
-    today: datetime | None,
-    fail_on_overdue: bool,
-    audience: str | None,
-) -> None:
+def actions_command(**options: Any) -> None:
     """List action items across incident records, for people and scripts.
 
     Overdue items come first, then by due date. Invalid records are reported on
@@ -370,7 +323,7 @@ def actions_command(
     """
     from postmortem.commands import actions
 
-    actions.run(paths, statuses, overdue, owner, output_format, today, fail_on_overdue, audience)
+    actions.run(**options)
 
 
 @cli.command("extract", context_settings=CONTEXT)

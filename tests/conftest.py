@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from postmortem.cli import cli
+
+# No timing assertions in tests: Hypothesis's per-example deadline is one, and it failed
+# properties on a loaded machine that pass on a quiet one. Every @settings inherits this.
+settings.register_profile("postmortem", deadline=None)
+settings.load_profile("postmortem")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

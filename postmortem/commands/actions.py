@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 
 def run(
+    *,
     paths: tuple[str, ...],
     statuses: tuple[str, ...],
     overdue: bool,

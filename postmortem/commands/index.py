@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 
 def run(
+    *,
     shards: tuple[str, ...],
     records: tuple[str, ...],
     outdir: str | None,

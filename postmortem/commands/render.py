@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 
 def run(
+    *,
     paths: tuple[str, ...],
     outdir: str | None,
     formats: tuple[str, ...] | None,
