@@ -231,7 +231,7 @@ def test_contrast_covers_svg_text(pages: dict[str, Path], reports: dict[str, Pag
     for name, report in reports.items():
         html = pages[name].read_text(encoding="utf-8")
         # A "continued" note of a cascade cut into parts is for paper, hidden on screen.
-        shown = re.sub(r'<g class="pm-continued">.*?</g>', "", html, flags=re.S)
+        shown = re.sub(r'<g class="pm-continued"[^>]*>.*?</g>', "", html, flags=re.S)
         drawn = len(re.findall(r"<text\b[^>]*>\s*[^<\s]", shown))
         measured = [run for run in report.contrast["dark"] if run["svg"]]
         assert len(measured) >= drawn, (name, drawn, len(measured))
