@@ -44,6 +44,7 @@ __all__ = ["folder", "techdocs"]  # fixtures, used by name
 CONSTRUCTS = [
     *("https://x.example/a", "http://x", "ftp://x.example", "www.x.org", "WWW.x.org"),
     *("a@b.co", "@user", ":a:", ":smile:", ":+1:", ":", "::", "(c)", "(tm)", "(r)"),
+    *("a\n: b", "a\n   :  b", "a\n:\tb"),  # a definition list (pymdownx.extra)
     *(
         "1/2",
         "3/4",
