@@ -45,6 +45,7 @@ CONSTRUCTS = [
     *("https://x.example/a", "http://x", "ftp://x.example", "www.x.org", "WWW.x.org"),
     *("a@b.co", "@user", ":a:", ":smile:", ":+1:", ":", "::", "(c)", "(tm)", "(r)"),
     *("a\n: b", "a\n   :  b", "a\n:\tb"),  # a definition list (pymdownx.extra)
+    *("!!! note", 'a\n!!! warning "t"', "??? note", "???+ tip x", "!!!"),  # admonition, details
     *(
         "1/2",
         "3/4",

@@ -83,10 +83,10 @@ def escape_inline(text: str) -> str:
 
 
 def guard_line_start(text: str) -> str:
-    """`text` with a list marker, setext underline, list number or definition's `:` escaped."""
+    """`text` with a mark that would make its line a block (a list item, ...) escaped."""
     # A list marker, setext underline or ordered-list number at the start of a line.
     first = text[:1]
-    if first and not (first in "-+=:" or first.isdigit() or first.isspace()):
+    if first and not (first in "-+=:!?" or first.isdigit() or first.isspace()):
         return text  # most text starts with a letter: no marker can follow
     match = _LINE_START.match(text)
     if not match:
@@ -94,4 +94,4 @@ def guard_line_start(text: str) -> str:
     lead, marker = match.groups()
     if marker[-1] in ".)":
         return f"{lead}{marker[:-1]}\\{marker[-1]}{text[match.end() :]}"
-    return f"{lead}&#{ord(marker)};{text[match.end() :]}"
+    return f"{lead}&#{ord(marker[0])};{marker[1:]}{text[match.end() :]}"
