@@ -516,7 +516,7 @@ TRIGGERS = [
     *("::uml::", "::end-uml::", "{% dot a.svg", "%}", "```uml", "    "),
     # What its inline extensions act on: magiclink, emoji, smartsymbols, mark, caret.
     *("https://x.example/p", "www.x.org", "a@b.co", ":a:", "(c)", "1/2", "+/-", "c/o"),
-    *("==", "^", "  - ", "    1. ", "\n: ", "!!! note", "??? a"),
+    *("==", "^", "  - ", "    1. ", ": ", "!!! note", "??? a"),
 ]
 SECRET = "Canary-file-content"
 
