@@ -16,30 +16,28 @@ from pathlib import Path
 import markdown
 from mkdocs.config import load_config
 
-# Inline extensions that change what text shows: `www.x.org` becomes a link (its text the
-# raw source, entities and all), `:a:` an emoji, `(c)` and `1/2` symbols, `==a==` marked;
-# mdx_truly_sane_lists shows a list nested at four spaces under an item as text (`1. a`).
-# Not yet escaped by our writer (a known gap): left out of this reader, which checks that
-# no preprocessor acts on record text.
-NOT_YET = {"pymdownx.magiclink", "pymdownx.emoji", "pymdownx.smartsymbols", "pymdownx.mark"}
-NOT_YET |= {"mdx_truly_sane_lists"}
 
-
-def techdocs_markdown() -> markdown.Markdown:
-    """A Markdown converter with techdocs-core's extensions and their settings."""
+def techdocs_markdown(settings: dict[str, dict[str, object]]) -> markdown.Markdown:
+    """A Markdown converter with techdocs-core's extensions, their settings and `settings`."""
     with tempfile.TemporaryDirectory() as folder:
         config_file = Path(folder, "mkdocs.yml")
         Path(folder, "docs").mkdir()
         config_file.write_text("site_name: t\nplugins:\n  - techdocs-core\n", "utf-8")
         config = load_config(str(config_file))
         config = config.plugins.on_config(config)
-        extensions = [e for e in config.markdown_extensions if e not in NOT_YET]
-        return markdown.Markdown(extensions=extensions, extension_configs=config.mdx_configs)
+        for name, values in settings.items():
+            config.mdx_configs.setdefault(name, {}).update(values)
+        return markdown.Markdown(
+            extensions=config.markdown_extensions, extension_configs=config.mdx_configs
+        )
 
 
 def main() -> None:
-    """Each stdin line a JSON string of Markdown; each stdout line its HTML, as JSON."""
-    md = techdocs_markdown()
+    """Each stdin line a JSON string of Markdown; each stdout line its HTML, as JSON.
+
+    The first argument, if any: a JSON object of extension settings a site may add.
+    """
+    md = techdocs_markdown(json.loads(sys.argv[1]) if len(sys.argv) > 1 else {})
     for line in sys.stdin:
         md.reset()
         print(json.dumps(md.convert(json.loads(line))), flush=True)

@@ -37,6 +37,7 @@ import re
 import subprocess
 import unicodedata
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -513,20 +514,25 @@ TRIGGERS = [
     *('--8<-- "secret.txt"', "--8<--", "-8<- 'secret.txt'", ";--8<--"),
     *("{++", "++}", "{--", "--}", "{~~", "~>", "~~}", "{==", "==}", "{>>", "<<}"),
     *("::uml::", "::end-uml::", "{% dot a.svg", "%}", "```uml", "    "),
+    # What its inline extensions act on: magiclink, emoji, smartsymbols, mark, caret.
+    *("https://x.example/p", "www.x.org", "a@b.co", ":a:", "(c)", "1/2", "+/-", "c/o"),
+    *("==", "^", "  - ", "    1. ", ": ", "!!! note", "??? a"),
 ]
 SECRET = "Canary-file-content"
 
 
-@pytest.fixture(scope="module")
-def techdocs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reader]:
-    """Python-Markdown with techdocs-core's extensions, in its own venv (one process)."""
+@contextmanager
+def techdocs_reader(cwd: Path, *settings: str) -> Iterator[Reader]:
+    """Python-Markdown with techdocs-core's extensions, in its own venv (one process).
+
+    `settings`: a JSON object of extension settings a site's mkdocs.yml may add.
+    """
     python = TECHDOCS / "bin" / "python"
     if not python.exists():
         pytest.fail(f"no {python}: `make test` makes that venv (mkdocs-techdocs-core)")
-    cwd = tmp_path_factory.mktemp("techdocs")
     (cwd / "secret.txt").write_text(SECRET + "\n", "utf-8")  # what a snippet would paste
     proc = subprocess.Popen(
-        [str(python), str(Path(__file__).parent / "techdocs_markdown.py")],
+        [str(python), str(Path(__file__).parent / "techdocs_markdown.py"), *settings],
         cwd=cwd,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -550,6 +556,13 @@ def techdocs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reader]:
     yield read
     stdin.close()
     proc.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def techdocs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reader]:
+    """Python-Markdown as a techdocs-core site reads a page."""
+    with techdocs_reader(tmp_path_factory.mktemp("techdocs")) as read:
+        yield read
 
 
 @pytest.mark.techdocs

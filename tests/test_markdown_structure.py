@@ -283,6 +283,11 @@ _INERT = r"[^<>!-%'-/:-@\[-`{-~]*(?:&#[0-9]+;[^<>!-%'-/:-@\[-`{-~]*)*"
 # Inline tags the writer makes: a code span's, and emphasis where `*` would pair
 # differently in some reader (writers/marks.py).
 OUR_TAGS = {f"<{s}{t}>" for s in ("", "/") for t in ("code", "em", "strong", "del")}
+# A list's structure, as tags on one line (writers/markdown_out.py `_list`).
+LIST_TAG = re.compile(
+    r"</?(?:ul|ol|li|p|blockquote|pre|table|thead|tbody|tr|th|td)>|<hr>|<ol start=\"[0-9]+\">"
+    r"|<t[hd] style=\"text-align:(?:left|center|right)\">"
+)
 OUR_HTML = re.compile(rf"<pre><code>{_INERT}</code></pre>\n?|<code>{_INERT}</code>")
 
 
@@ -293,7 +298,7 @@ def _raw_html(md: str) -> list[str]:
         if tok.type == "html_block":
             found.append(tok.content)
         tags = [c.content for c in tok.children or () if c.type == "html_inline"]
-        found += [t for t in tags if t not in OUR_TAGS]
+        found += [t for t in tags if t not in OUR_TAGS and not LIST_TAG.fullmatch(t)]
         if tags:
             found += re.findall(r"<code>.*?</code>", tok.content)
     return found

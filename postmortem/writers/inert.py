@@ -9,8 +9,10 @@ lines), plantuml_markdown runs `::uml::` … `::end-uml::` and markdown_inline_g
 `{% dot name` … `%}`. So the Markdown writer never writes what they act on:
 
 - In text, `<` is always `&lt;` (no snippet line), `{` is `&#123;` (no critic mark, no
-  graphviz block) and `::` is `&#58;:` (no PlantUML block): entities every reader shows
-  as the characters themselves. Link destinations %-encode `{`.
+  graphviz block) and no `::` is left (`&#58;` for each `:` before a `:`; no PlantUML
+  block): entities every reader shows as the characters themselves. Link destinations
+  %-encode `{`. (The same escaper keeps pymdownx's inline extensions off record text:
+  writers/markdown_out.py.)
 - A code span is verbatim, so one holding a critic mark (`{++`) is written as one line of
   inline HTML, `<code>…</code>`. The snippet, PlantUML and graphviz patterns need the line
   to start with their mark, and a code span's line starts with a backtick (or the

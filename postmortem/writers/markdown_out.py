@@ -3,9 +3,10 @@
 The Markdown output is not the author's source passed through: it is re-written from the
 parsed tokens, so that renderers which pass raw HTML and any link scheme through
 (Python-Markdown inside MkDocs does) see only inert text where the record had HTML or a
-`javascript:` link. `<`, `>` and `&` become entities, which every Markdown renderer
-shows as the characters themselves. Nothing written is a mark of a Markdown
-preprocessor either (snippets, critic, PlantUML, graphviz): see writers/inert.py.
+`javascript:` link. Text is escaped by writers/escape.py: `<`, `>` and `&` become
+entities, which every Markdown renderer shows as the characters themselves, and nothing
+written is a mark of a Markdown preprocessor (snippets, critic, PlantUML, graphviz: see
+writers/inert.py) or of an inline extension (links, emoji, symbols, marks).
 """
 
 from __future__ import annotations
@@ -15,55 +16,14 @@ from collections.abc import Sequence
 
 from markdown_it.token import Token
 
-from postmortem.writers.inert import BREAKS, CRITIC_OPEN, code_block_html, code_html
+from postmortem.writers.escape import LINE_BREAKS, escape_inline
+from postmortem.writers.escape import escaped as _escaped
+from postmortem.writers.escape import guard_line_start as _guard_line_start
+from postmortem.writers.inert import CRITIC_OPEN, code_block_html, code_html
 from postmortem.writers.marks import CLOSES, OPENS, mark, next_char
-from postmortem.writers.tokens import LINE_START as _LINE_START
 from postmortem.writers.tokens import link_allowed, tokens
 
-# `<` and `{` as entities also break every preprocessor's mark (writers/inert.py).
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "~": "&#126;", "{": "&#123;"}
-# Backslash escapes that CommonMark and Python-Markdown both understand.
-_BACKSLASHED = set("\\`*_[]#")
-LINE_BREAKS = "\n" + "".join(BREAKS)
-
-
-# Every kind of escape in one table, for str.translate (the templates print many values).
-_ESCAPES = (
-    {ord(ch): "\\" + ch for ch in _BACKSLASHED}
-    | {ord(k): v for k, v in _ENTITIES.items()}
-    | {ord(k): v for k, v in BREAKS.items()}
-)
-
-
-# Any character `_ESCAPES` changes, or `::`: most text has none, and a search costs less
-# than translate.
-_ESCAPABLE = re.compile("[" + re.escape("\\`*_[]#&<>|~{" + "".join(BREAKS)) + "]|::")
-
-
-def _escaped(text: str) -> str:
-    if _ESCAPABLE.search(text) is None:
-        return text
-    # `::uml::` starts a PlantUML block; no `::` is left, so neither is `uml::`.
-    return text.translate(_ESCAPES).replace("::", "&#58;:")
-
-
-def escape_inline(text: str) -> str:
-    """Plain text → Markdown that renders as exactly this text, on one line."""
-    return _guard_line_start(_escaped(text.replace("\n", " ")))
-
-
-def _guard_line_start(text: str) -> str:
-    # A list marker, setext underline or ordered-list number at the start of a line.
-    first = text[:1]
-    if first and not (first in "-+=" or first.isdigit() or first.isspace()):
-        return text  # most text starts with a letter: no marker can follow
-    match = _LINE_START.match(text)
-    if not match:
-        return text
-    lead, marker = match.groups()
-    if marker[-1] in ".)":
-        return f"{lead}{marker[:-1]}\\{marker[-1]}{text[match.end() :]}"
-    return f"{lead}&#{ord(marker)};{text[match.end() :]}"
+__all__ = ["code_span", "escape_inline", "link_destination", "to_markdown", "to_markdown_inline"]
 
 
 class _Node:
@@ -138,26 +98,16 @@ _LISTS = ("bullet_list", "ordered_list")
 _SPACER = "&#32;"
 
 
-def _body(nodes: list[_Node], sep: str = "\n\n") -> str:
-    """Blocks joined by `sep`; a block of code (one line of HTML) set apart by blank lines.
+def _body(nodes: list[_Node]) -> str:
+    """Blocks set apart by blank lines.
 
     A block of code is neither fenced nor indented but `<pre><code>` on one line
     (writers/inert.py): Python-Markdown (MkDocs) finds fences only at the start of a line,
     so a fence inside a list item or a quote gave its lines to Python-Markdown as
-    Markdown, and the verbatim lines of either kind are read by preprocessors first.
+    Markdown, and the verbatim lines of either kind are read by preprocessors first. A
+    list is one line too (`_list`).
     """
-    out: list[str] = []
-    last = ""
-    for node in nodes:
-        text = _block(node)
-        if not text:
-            continue
-        code = node.type in _CODE_BLOCKS
-        if out:
-            out.append("\n\n" if code or last in _CODE_BLOCKS else sep)
-        out.append(text)
-        last = node.type
-    return "".join(out)
+    return "\n\n".join(text for text in map(_block, nodes) if text)
 
 
 def _block(node: _Node) -> str | None:
@@ -183,22 +133,49 @@ def _block(node: _Node) -> str | None:
 
 
 def _list(node: _Node) -> str:
-    ordered = node.type == "ordered_list"
-    start = int(node.attrs.get("start", 1)) if ordered else 1
-    tight = all(
-        p.tok.hidden for item in node.children for p in item.children if p.type == "paragraph"
-    )
-    items = []
-    for n, item in enumerate(node.children, start=start):
-        marker = f"{n}." if ordered else "-"
-        # Python-Markdown reads an item's lines after the first at four spaces, CommonMark
-        # at the marker's width: four (or more) serves both.
-        pad = " " * max(4, len(marker) + 1)
-        lines = _body(item.children, "\n" if tight else "\n\n").split("\n")
-        first = f"{marker} {lines[0] or _SPACER}"  # "-" alone can underline the line above
-        rest = [(pad + line) if line else "" for line in lines[1:]]
-        items.append("\n".join([first, *rest]))
-    return ("\n" if tight else "\n\n").join(items)
+    """A list as one line: its structure as HTML tags, its text as our Markdown between them.
+
+    No indentation of a nested list is read alike: Python-Markdown nests at four spaces,
+    mdx_truly_sane_lists (techdocs-core) at two (at four it shows `- a` as text), CommonMark
+    at the marker's width; and a template sets a field inside a list item of its own. Tags
+    on one line need no indentation. The line starts with a space reference, so that no
+    reader takes it for an HTML block (whose text markdown-it would not read as Markdown):
+    the tags are inline HTML to every reader, and the text between them Markdown.
+    """
+    return _SPACER + _tags(node)
+
+
+# Blocks inside a list, as the tag markdown-it's own HTML gives them.
+_TAGS = {"list_item": "li", "blockquote": "blockquote", "table": "table", "thead": "thead"}
+_TAGS |= {"tbody": "tbody", "tr": "tr", "th": "th", "td": "td"}
+_ALIGNS = ("text-align:left", "text-align:center", "text-align:right")
+
+
+def _tags(node: _Node) -> str:
+    """One block inside a list as HTML tags around Markdown text, on one line."""
+    kind = node.type
+    inner = "".join(_tags(child) for child in node.children)
+    if kind in _LISTS:
+        start = int(node.attrs.get("start", 1))
+        if kind == "bullet_list":
+            return f"<ul>{inner}</ul>"
+        return f"<ol>{inner}</ol>" if start == 1 else f'<ol start="{start}">{inner}</ol>'
+    if kind == "paragraph":
+        text = _inline(node.children[0].tok.children or [], one_line=True) if node.children else ""
+        return text if node.tok.hidden else f"<p>{text}</p>"  # a tight item's text stands bare
+    if kind in ("th", "td"):
+        text = _inline(node.children[0].tok.children or [], one_line=True) if node.children else ""
+        style = node.attrs.get("style")
+        align = f' style="{style}"' if style in _ALIGNS else ""
+        return f"<{kind}{align}>{text}</{kind}>"
+    if kind in _TAGS:
+        return f"<{_TAGS[kind]}>{inner}</{_TAGS[kind]}>"
+    if kind in _CODE_BLOCKS:
+        code = node.content.rstrip("\n")
+        return code_block_html(code + "\n") if code.strip() else ""
+    if kind == "hr":
+        return "<hr>"
+    return _escape_text(node.content) if node.content else ""
 
 
 def _table(node: _Node) -> str:

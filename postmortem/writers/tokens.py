@@ -23,8 +23,10 @@ from postmortem.fields import SCHEME, markdown_parser
 LINK_SCHEMES = ("http", "https", "mailto")
 
 # A list marker or ordered-list number before a space, or any `-`, `+` or `=` (a run of
-# `=` or `-` under a line is a setext underline, whatever the renderer).
-LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)](?=\s|$))")
+# `=` or `-` under a line is a setext underline, whatever the renderer); and what
+# techdocs-core's extensions read there: a `:` before a space (a definition of the line
+# above: def_list), `!!!` (admonition) and `???` (pymdownx.details).
+LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)](?=\s|$)|:(?=[ \t])|!!!|\?\?\?)")
 
 
 def link_allowed(url: str) -> bool:
