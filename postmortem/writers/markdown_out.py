@@ -236,9 +236,16 @@ def code_span(code: str, *, cell: bool = False) -> str:
     return "".join(out)
 
 
+# pymdownx.inlinehilite (techdocs-core) takes a span's leading `#!name ` or `:::name ` for
+# its language: the mark vanished from the page and the rest came out highlighted.
+_LANGUAGE_MARK = re.compile(r"#!|:::")
+
+
 def _span(code: str) -> str:
     if not code:
         return ""
+    if _LANGUAGE_MARK.match(code):
+        return code_html(code)  # `&#35;&#33;`: no mark left to read
     longest = max((len(m) for m in re.findall(r"`+", code)), default=0) if "`" in code else 0
     ticks = "`" * (longest + 1)
     pad = " " if code.startswith("`") or code.endswith("`") or not code.strip() else ""
