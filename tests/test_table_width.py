@@ -9,7 +9,6 @@ sideways, not even in its own box on a phone, where the rows stack instead (styl
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from datetime import date
@@ -18,6 +17,7 @@ from typing import Any
 
 import pytest
 import stress
+from test_browser import CHROMIUM, LAUNCH_ARGS
 
 import postmortem
 
@@ -25,16 +25,6 @@ from conftest import INCIDENTS
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("POSTMORTEM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
 WIDTHS = (1200, 672, 660, 400)
 # Each table: how wide it is drawn, and how wide the box around it shows (its wrapper's).
 MEASURE = """() => [...document.querySelectorAll('main table')].map((table, i) => {
