@@ -409,6 +409,7 @@ def child_render_floor(corpus: str) -> float:
     from postmortem.derive import build_view
     from postmortem.diagrams_adapter import diagrams_for
     from postmortem.writers import Options, RenderContext, builtin_templates, common_context
+    from postmortem.writers.markdown import markdown_context
 
     results = check_paths([corpus])
     titles = {r.incident.id: r.incident.title for r in results if r.incident}
@@ -418,7 +419,7 @@ def child_render_floor(corpus: str) -> float:
         assert result.incident is not None
         view = build_view(result.incident, today=TODAY, titles=titles)
         ctx = RenderContext(options, Path(result.path).parent, diagrams_for(view))
-        prepared.append((Path(result.path), common_context(view, ctx)))
+        prepared.append((Path(result.path), markdown_context(view, ctx), common_context(view, ctx)))
     del results
     html_of: dict[str, str] = {}
 
@@ -437,6 +438,7 @@ def child_render_floor(corpus: str) -> float:
             mdb=plain,
             mdc=plain,
             mdi=plain,
+            mdlist=lambda items: "\n".join(f"- {item}" for item in items),
             code=plain,
             url=plain,
         )
@@ -449,13 +451,13 @@ def child_render_floor(corpus: str) -> float:
         markdown = env(False).get_template("markdown.md.j2")
         html = env(True).get_template("html.html.j2")
         md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-        for path, context in prepared:
+        for path, md_context, html_context in prepared:
             data = yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
             html_of.clear()
             for text in markdown_fields(data):
                 html_of[text] = md.render(text)
-            markdown.render(**context)
-            html.render(**context)
+            markdown.render(**md_context)
+            html.render(**html_context)
 
     return _once(job)
 

@@ -50,3 +50,33 @@ def test_records_are_shaped_like_the_examples(tmp_path: Path) -> None:
         assert "\n\n" in incident.summary  # paragraphs
         text = "\n".join(t for _, t in markdown_fields(incident))
         assert all(mark in text for mark in ("**", "`", "](https://"))
+
+
+def test_every_reference_of_the_benchmark_still_runs(tmp_path: Path) -> None:
+    """Each side job of benchmarks/run.py runs on a small corpus and prints its time.
+
+    The references render postmortem's own templates with their own context: a new
+    template variable once broke the render floor, found only by a full `make bench`.
+    """
+    import subprocess
+
+    corpus = tmp_path / "corpus"
+    _generate_module().generate(2, corpus, seed=5)
+    jobs = [
+        ["check", str(corpus), "2"],
+        ["check-floor", str(corpus)],
+        ["render", str(corpus), str(tmp_path / "out"), "2"],
+        ["render-floor", str(corpus)],
+        ["pdf", str(corpus), str(tmp_path / "pdf"), "1", "2"],
+        ["pdf-bare", str(corpus)],
+        ["pdf-bare-layouts", str(corpus)],
+    ]
+    for job in jobs:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--child", *job],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, (job, done.stderr[-2000:])
+        assert float(done.stdout.strip().splitlines()[-1]) > 0, job

@@ -135,8 +135,12 @@ def tidy(text: str) -> str:
     return text.strip() + "\n"
 
 
+def markdown_context(view: View, ctx: RenderContext) -> dict[str, Any]:
+    """What the Markdown template gets: every template's values, and how to show the cascade."""
+    return common_context(view, ctx) | {"cascade_format": ctx.options.cascade}
+
+
 def render_markdown(view: View, ctx: RenderContext) -> bytes:
     """The record as a Markdown document."""
     env = markdown_env(ctx.options.templates)
-    context = common_context(view, ctx) | {"cascade_format": ctx.options.cascade}
-    return tidy(env.get_template(TEMPLATE).render(**context)).encode()
+    return tidy(env.get_template(TEMPLATE).render(**markdown_context(view, ctx))).encode()
