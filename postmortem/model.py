@@ -8,6 +8,7 @@ A key that format 1.1 added is declared with `since_1_1(...)`: `FORMAT_1_1_KEYS`
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -294,6 +295,18 @@ def inner_model(annotation: Any) -> type[BaseModel] | None:
         if found is not None:
             return found
     return None
+
+
+def field_model(model: type[BaseModel], key: str) -> type[BaseModel] | None:
+    """The model class of `model`'s field `key` (inside list[...], X | None), if any."""
+    # Looked up for every key of every record: cached, for the model's own keys only (a
+    # record's other keys are not ours to remember).
+    return _field_model(model, key) if key in model.model_fields else None
+
+
+@functools.cache
+def _field_model(model: type[BaseModel], key: str) -> type[BaseModel] | None:
+    return inner_model(model.model_fields[key].annotation)
 
 
 def _keys_1_1(model: type[BaseModel], table: dict[type[BaseModel], tuple[str, ...]]) -> None:

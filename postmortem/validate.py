@@ -14,7 +14,7 @@ from postmortem.consistency import Facts, check_facts, field_path
 from postmortem.diagnostics import Issue
 from postmortem.fields import markdown_fields
 from postmortem.loader import Document, Path
-from postmortem.model import FORMAT_1_1_KEYS, UNION_TAGS, Incident, inner_model
+from postmortem.model import FORMAT_1_1_KEYS, UNION_TAGS, Incident, field_model, inner_model
 from postmortem.scalars import MAX_BRACKETS, describe, is_format_1_1
 
 _CONTAINERS = {"list_type": "a list", "model_type": "a mapping", "dict_type": "a mapping"}
@@ -164,12 +164,14 @@ def format_version_issues(
     written = data.get("format", 1)
     if is_format_1_1(written) or not (written == 1 and not isinstance(written, bool)):
         return []
-    if "format" in data:
-        line = doc.position(("format",))[0]
-        fix = f"change `format: 1` on line {line} to `format: 1.1`"
-    else:
-        fix = "write `format: 1.1` at the top of the record"
     issues: list[Issue] = []
+
+    def fix() -> str:
+        # Only once an issue needs it: a position costs a second parse of the record.
+        if "format" in data:
+            line = doc.position(("format",))[0]
+            return f"change `format: 1` on line {line} to `format: 1.1`"
+        return "write `format: 1.1` at the top of the record"
 
     def walk(value: Any, model: type[BaseModel], loc: Path) -> None:
         if not isinstance(value, dict):
@@ -178,11 +180,10 @@ def format_version_issues(
         for key, child in value.items():
             if key in new:
                 where = doc.key_positions.get((*loc, key), doc.position((*loc, key)))
-                message = f"{key!r} is a format 1.1 key: {fix}"
+                message = f"{key!r} is a format 1.1 key: {fix()}"
                 issues.append(Issue(path, *where, message, "format-version", _field((*loc, key))))
                 continue
-            info = model.model_fields.get(key)
-            inner = inner_model(info.annotation) if info is not None else None
+            inner = field_model(model, key)
             if inner is None:
                 continue
             if isinstance(child, list):
@@ -196,15 +197,15 @@ def format_version_issues(
     for i, factor in enumerate(factors if isinstance(factors, list) else ()):
         if isinstance(factor, dict) and "id" in factor:
             loc: Path = ("contributing_factors", i)
-            message = f"a contributing factor written as {{id, text}} is format 1.1: {fix}"
+            message = f"a contributing factor written as {{id, text}} is format 1.1: {fix()}"
             issues.append(Issue(path, *doc.position(loc), message, "format-version", _field(loc)))
     written_in = marked or doc
     for loc in marks:
         if loc and loc[-1] in KEYS:
             where = written_in.key_positions.get(loc, written_in.position(loc))
-            message = f"{loc[-1]!r} is a format 1.1 key: {fix}"
+            message = f"{loc[-1]!r} is a format 1.1 key: {fix()}"
         else:
             where = written_in.position(loc)
-            message = f"a list entry written as {{text: ...}} is format 1.1: {fix}"
+            message = f"a list entry written as {{text: ...}} is format 1.1: {fix()}"
         issues.append(Issue(path, *where, message, "format-version", _field(loc)))
     return sorted(issues, key=lambda issue: (issue.line, issue.column))
