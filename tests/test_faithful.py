@@ -362,6 +362,31 @@ def inline_svgs(page: str) -> list[str]:
     return re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
 
 
+@contextmanager
+def json_lines(
+    command: list[str], name: str, cwd: Path | None = None
+) -> Iterator[Callable[[Any], Any]]:
+    """A reader process that answers each JSON line on stdin with one on stdout (one process)."""
+    proc = subprocess.Popen(
+        command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin, stdout = proc.stdin, proc.stdout
+
+    def ask(value: Any) -> Any:
+        stdin.write(json.dumps(value) + "\n")
+        stdin.flush()
+        answer = stdout.readline()
+        assert answer, f"{name} stopped (see stderr)"
+        return json.loads(answer)
+
+    try:
+        yield ask
+    finally:
+        stdin.close()
+        proc.wait(timeout=60)
+
+
 # --- Mermaid, read by Mermaid's own parser ----------------------------------------------
 
 MERMAID_DIR = Path(__file__).parent / "mermaid"
@@ -371,31 +396,17 @@ MERMAID_DIR = Path(__file__).parent / "mermaid"
 def mermaid() -> Iterator[Callable[[str], dict[str, str]]]:
     """Node id → label shown, of the Mermaid block of a Markdown page (one Node process)."""
     assert (MERMAID_DIR / "node_modules" / "mermaid").is_dir(), "run `make test` (npm ci)"
-    proc = subprocess.Popen(
-        ["node", str(MERMAID_DIR / "labels.mjs")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    stdin, stdout = proc.stdin, proc.stdout
+    with json_lines(["node", str(MERMAID_DIR / "labels.mjs")], "Mermaid's parser") as ask:
 
-    def labels(page: str) -> dict[str, str]:
-        block = re.search(r"^```mermaid\n(.*?)^```$", page, flags=re.M | re.S)
-        assert block, page
-        stdin.write(json.dumps(block.group(1)) + "\n")
-        stdin.flush()
-        answer = stdout.readline()
-        assert answer, "Mermaid's parser stopped (see stderr)"
-        parsed = json.loads(answer)
-        assert "error" not in parsed, f"Mermaid refuses the chart: {parsed['error']}"
-        labels: dict[str, str] = parsed["labels"]
-        return labels
+        def labels(page: str) -> dict[str, str]:
+            block = re.search(r"^```mermaid\n(.*?)^```$", page, flags=re.M | re.S)
+            assert block, page
+            parsed = ask(block.group(1))
+            assert "error" not in parsed, f"Mermaid refuses the chart: {parsed['error']}"
+            found: dict[str, str] = parsed["labels"]
+            return found
 
-    yield labels
-    stdin.close()
-    proc.wait(timeout=60)
+        yield labels
 
 
 def assert_same_labels(got: dict[str, str], want: dict[str, str], markers: Markers) -> None:
@@ -531,31 +542,17 @@ def techdocs_reader(cwd: Path, *settings: str) -> Iterator[Reader]:
     if not python.exists():
         pytest.fail(f"no {python}: `make test` makes that venv (mkdocs-techdocs-core)")
     (cwd / "secret.txt").write_text(SECRET + "\n", "utf-8")  # what a snippet would paste
-    proc = subprocess.Popen(
-        [str(python), str(Path(__file__).parent / "techdocs_markdown.py"), *settings],
-        cwd=cwd,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    stdin, stdout = proc.stdin, proc.stdout
+    command = [str(python), str(Path(__file__).parent / "techdocs_markdown.py"), *settings]
+    with json_lines(command, "the techdocs reader", cwd) as ask:
 
-    def read(md: str) -> str:
-        # techdocs-core has no Mermaid fence: it shows the chart's source as code, in
-        # Mermaid's own escapes. Mermaid's parser reads the labels (test above).
-        md = re.sub(r"^```mermaid\n.*?^```$", "", md, flags=re.M | re.S)
-        stdin.write(json.dumps(md) + "\n")
-        stdin.flush()
-        answer = stdout.readline()
-        assert answer, "the techdocs reader stopped (see stderr)"
-        html: str = json.loads(answer)
-        return html
+        def read(md: str) -> str:
+            # techdocs-core has no Mermaid fence: it shows the chart's source as code, in
+            # Mermaid's own escapes. Mermaid's parser reads the labels (test above).
+            md = re.sub(r"^```mermaid\n.*?^```$", "", md, flags=re.M | re.S)
+            html: str = ask(md)
+            return html
 
-    yield read
-    stdin.close()
-    proc.wait(timeout=60)
+        yield read
 
 
 @pytest.fixture(scope="module")
